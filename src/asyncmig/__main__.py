@@ -1,0 +1,5 @@
+"""``python -m asyncmig``."""
+
+from ._cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""What ``import alembic`` means inside a migration script loaded by asyncmig.
+
+While asyncmig imports a script (or env.py), ``alembic`` and ``alembic.*``
+resolve to this package and its submodules, whether or not Alembic is
+installed, so existing Alembic scripts run unchanged.
+"""
+
+from .._proxy import context as context
+from .._proxy import op as op
+
+__all__ = ("context", "op")

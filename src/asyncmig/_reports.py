@@ -1,0 +1,105 @@
+"""What a database command returns: one report per run, per target, per step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import AsyncmigError
+
+Status = Literal["ok", "failed", "cancelled", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    """One script run (or, for stamp, one version-table change)."""
+
+    database: str
+    schema: str | None
+    revision: str
+    direction: Literal["upgrade", "downgrade", "stamp"]
+    from_revisions: tuple[str, ...]
+    to_revisions: tuple[str, ...]
+    message: str
+    elapsed_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "schema": self.schema,
+            "revision": self.revision,
+            "direction": self.direction,
+            "from": list(self.from_revisions),
+            "to": list(self.to_revisions),
+            "message": self.message,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+        }
+
+
+@dataclass(slots=True)
+class DatabaseReport:
+    """One target: a database, or one tenant schema of it."""
+
+    database: str
+    schema: str | None = None
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    steps: list[StepReport] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+    status: Status = "ok"
+    error: AsyncmigError | None = None
+    sql: str | None = None  # offline mode: the rendered script
+
+    @property
+    def target(self) -> str:
+        """``database`` or ``database:schema``."""
+        return f"{self.database}:{self.schema}" if self.schema else self.database
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "schema": self.schema,
+            "before": list(self.before),
+            "after": list(self.after),
+            "steps": [step.to_dict() for step in self.steps],
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "status": self.status,
+            "error": str(self.error) if self.error else None,
+        }
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The outcome of one command over every selected target."""
+
+    command: str
+    target: str | None
+    databases: list[DatabaseReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no target failed or was cancelled."""
+        return all(db.status in ("ok", "skipped") for db in self.databases)
+
+    @property
+    def steps(self) -> list[StepReport]:
+        """Every step of every target, in report order."""
+        return [step for db in self.databases for step in db.steps]
+
+    def errors(self) -> list[AsyncmigError]:
+        """The error of each failed target."""
+        return [db.error for db in self.databases if db.error is not None]
+
+    def raise_for_errors(self) -> None:
+        """Raise the first target's error, with this report attached as ``.report``."""
+        for error in self.errors():
+            error.report = self  # type: ignore[attr-defined]  # attached for callers
+            raise error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "target": self.target,
+            "ok": self.ok,
+            "databases": [db.to_dict() for db in self.databases],
+        }

@@ -1,0 +1,1 @@
+"""Running plans against databases: engines, locks, transactions, version tables."""

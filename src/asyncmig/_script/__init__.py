@@ -1,0 +1,1 @@
+"""Everything about migration scripts that needs no database: graph, files, writing."""

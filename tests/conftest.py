@@ -1,0 +1,77 @@
+"""Shared fixtures: the anyio backend and one database URL per configured server.
+
+Server-backed tests take their URLs from the environment:
+
+- ``ASYNCMIG_TEST_POSTGRESQL_URL``, e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``
+- ``ASYNCMIG_TEST_MARIADB_URL``, e.g. ``mysql+aiomysql://root@127.0.0.1:3306/test``
+
+Each test gets a database of its own, created on that server and dropped
+afterwards, so tests (and test runs) never see each other's tables.  Without
+a URL the test is skipped with the reason; with
+``ASYNCMIG_TEST_REQUIRE_SERVERS=1`` (set by ``.ci/run``) it fails instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests import _servers
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """SQLAlchemy's async engines run on asyncio only."""
+    return "asyncio"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: pytest.TempPathFactory) -> str:
+    """A fresh SQLite file for this test."""
+    return f"sqlite+aiosqlite:///{tmp_path}/test.db"  # type: ignore[operator]
+
+
+@pytest.fixture
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test."""
+    with _servers.scratch_database("postgresql") as url:
+        yield url
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A fresh MariaDB database for this test."""
+    with _servers.scratch_database("mariadb") as url:
+        yield url
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite"),
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """The runtime's databases: SQLite and PostgreSQL, one test run each."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    with _servers.scratch_database(request.param) as url:
+        yield url
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite"),
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ]
+)
+def any_database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """Every dialect asyncmig supports: SQLite, PostgreSQL and MariaDB."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    with _servers.scratch_database(request.param) as url:
+        yield url
