@@ -103,3 +103,48 @@ class RunReport:
             "ok": self.ok,
             "databases": [db.to_dict() for db in self.databases],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionInfo:
+    """One revision as the script commands report it."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    children: tuple[str, ...]
+    path: str | None
+    message: str
+    doc: str
+    create_date: str | None
+    is_head: bool
+    is_base: bool
+    is_branch_point: bool
+    is_merge_point: bool
+    is_current: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "down_revisions": list(self.down_revisions),
+            "branch_labels": list(self.branch_labels),
+            "depends_on": list(self.depends_on),
+            "children": list(self.children),
+            "path": self.path,
+            "message": self.message,
+            "create_date": self.create_date,
+            "is_head": self.is_head,
+            "is_base": self.is_base,
+            "is_branch_point": self.is_branch_point,
+            "is_merge_point": self.is_merge_point,
+            "is_current": self.is_current,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """One template `asyncmig init` can use."""
+
+    name: str
+    description: str

@@ -1,0 +1,71 @@
+"""Development sessions: tests (the default), server test runs, lint, typecheck, bench."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+SERVER_DEFAULTS = {
+    "ASYNCMIG_TEST_POSTGRESQL_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+    "ASYNCMIG_TEST_MARIADB_URL": "mysql+aiomysql://root@127.0.0.1:3306/test",
+}
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    deps = [dep for group in groups for dep in nox.project.dependency_groups(PYPROJECT, group)]
+    session.install("-e", ".", *deps)
+
+
+def _run_tests(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
+    """Install the package and the tests group, then run pytest with `args` and posargs."""
+    _install(session, "tests")
+    session.run("pytest", *args, *session.posargs, env=env or {})
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every test; server tests run where ASYNCMIG_TEST_*_URL is set, else skip with the reason."""
+    _run_tests(session)
+
+
+@nox.session
+def tests_postgres(session: nox.Session) -> None:
+    """The PostgreSQL tests against the local server (or ASYNCMIG_TEST_POSTGRESQL_URL)."""
+    name = "ASYNCMIG_TEST_POSTGRESQL_URL"
+    url = os.environ.get(name, SERVER_DEFAULTS[name])
+    _run_tests(session, "-m", "postgresql", env={name: url, "ASYNCMIG_TEST_REQUIRE_SERVERS": "1"})
+
+
+@nox.session
+def tests_mariadb(session: nox.Session) -> None:
+    """The MariaDB tests against the local server (or ASYNCMIG_TEST_MARIADB_URL)."""
+    name = "ASYNCMIG_TEST_MARIADB_URL"
+    url = os.environ.get(name, SERVER_DEFAULTS[name])
+    _run_tests(session, "-m", "mariadb", env={name: url, "ASYNCMIG_TEST_REQUIRE_SERVERS": "1"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff: lint rules and formatting."""
+    _install(session, "lint")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Mypy, strict, on the package."""
+    _install(session, "typing")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks beside Alembic; pass e.g. `-- --quick` for a smaller run."""
+    _install(session, "bench")
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,494 @@
+"""The ``asyncmig`` command line: parse, run one command under anyio, print.
+
+This is the only module that prints.  Each subcommand's help is the first
+line of its command function's docstring.  Errors asyncmig raises on purpose
+(:class:`~asyncmig.errors.AsyncmigError`) print one line and exit 1; usage
+errors exit 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from ._commands import database as db_commands
+from ._commands import scripts as script_commands
+from ._config import Config, mask_url, parse_x_arguments
+from ._reports import DatabaseReport, RevisionInfo, RunReport, StepReport
+from .errors import AsyncmigError, CommandError
+
+Handler = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+def _summary(fn: Callable[..., Any]) -> str:
+    return (fn.__doc__ or "").strip().splitlines()[0]
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    return Config.load(args.config, url=args.url, x_arguments=parse_x_arguments(args.x or []))
+
+
+def _one_database(args: argparse.Namespace) -> str | None:
+    names: list[str] = args.db or []
+    if len(names) > 1:
+        raise CommandError("this command works on one script history at a time; give one --db")
+    return names[0] if names else None
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+def _markers(info: RevisionInfo) -> str:
+    parts = [f"({label})" for label in info.branch_labels]
+    if info.is_head:
+        parts.append("(head)")
+    if info.is_branch_point:
+        parts.append("(branchpoint)")
+    if info.is_merge_point:
+        parts.append("(mergepoint)")
+    if info.is_current:
+        parts.append("(current)")
+    return " ".join(parts)
+
+
+def _parents(info: RevisionInfo) -> str:
+    if not info.down_revisions:
+        return "<base>"
+    if len(info.down_revisions) == 1:
+        return info.down_revisions[0]
+    return f"({', '.join(info.down_revisions)})"
+
+
+def _short(info: RevisionInfo, *, with_parents: bool = True) -> str:
+    line = f"{info.revision} {_markers(info)}".rstrip()
+    if with_parents:
+        line = f"{_parents(info)} -> {line}"
+    return f"{line}, {info.message}" if with_parents else line
+
+
+def _verbose(info: RevisionInfo) -> str:
+    lines = [f"Rev: {info.revision} {_markers(info)}".rstrip()]
+    key = "Merges" if len(info.down_revisions) > 1 else "Parent"
+    lines.append(f"{key}: {', '.join(info.down_revisions) or '<base>'}")
+    if info.depends_on:
+        lines.append(f"Also depends on: {', '.join(info.depends_on)}")
+    if info.is_branch_point:
+        lines.append(f"Branches into: {', '.join(info.children)}")
+    if info.branch_labels:
+        lines.append(f"Branch names: {', '.join(info.branch_labels)}")
+    lines.append(f"Path: {info.path}")
+    lines.append("")
+    lines.extend(f"    {line}".rstrip() for line in (info.doc or info.message).splitlines())
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _print_revisions(
+    infos: Sequence[RevisionInfo], args: argparse.Namespace, **short: bool
+) -> None:
+    if args.json:
+        _print_json([info.to_dict() for info in infos])
+        return
+    for info in infos:
+        print(_verbose(info) if args.verbose else _short(info, **short))
+
+
+def _step_line(step: StepReport) -> str:
+    where = f"{step.database}:{step.schema}" if step.schema else step.database
+    before = ", ".join(step.from_revisions) or "<base>"
+    after = ", ".join(step.to_revisions) or "<base>"
+    return (
+        f"[{where}] {step.direction} {before} -> {after}, {step.message} ({step.elapsed_ms:.0f} ms)"
+    )
+
+
+def _print_run(report: RunReport, args: argparse.Namespace) -> int:
+    if args.json:
+        _print_json(report.to_dict())
+    elif getattr(args, "sql", False):
+        _print_sql(report.databases)
+    else:
+        if not args.quiet:
+            for step in report.steps:
+                print(_step_line(step))
+        if len(report.databases) > 1:
+            _print_summary(report.databases)
+    for db in report.databases:
+        if db.error is not None:
+            print(f"asyncmig: error: {db.error}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _print_sql(databases: Sequence[DatabaseReport]) -> None:
+    for db in databases:
+        if len(databases) > 1:
+            print(f"-- database: {db.target}")
+        print(db.sql or "", end="" if (db.sql or "").endswith("\n") else "\n")
+
+
+def _print_summary(databases: Sequence[DatabaseReport]) -> None:
+    rows = [("database", "from", "to", "steps", "time", "status")]
+    for db in databases:
+        rows.append(
+            (
+                db.target,
+                ", ".join(db.before) or "<base>",
+                ", ".join(db.after) or "<base>",
+                str(len(db.steps)),
+                f"{db.elapsed_ms:.0f} ms",
+                db.status,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+# -- handlers -----------------------------------------------------------------------------
+
+
+async def _init(args: argparse.Namespace) -> int:
+    created = await script_commands.init(args.directory, args.template, package=args.package)
+    if not args.quiet:
+        for path in created:
+            print(f"created {path}")
+    return 0
+
+
+async def _list_templates(args: argparse.Namespace) -> int:
+    for template in await script_commands.list_templates():
+        print(f"{template.name} - {template.description}")
+    print(
+        "\nTemplates are used via the 'init' command, e.g.:\n\n"
+        "  asyncmig init --template generic ./migrations"
+    )
+    return 0
+
+
+async def _revision(args: argparse.Namespace) -> int:
+    info = await script_commands.revision(
+        _load_config(args),
+        args.message,
+        head=args.head,
+        splice=args.splice,
+        branch_label=args.branch_label,
+        depends_on=args.depends_on,
+        version_path=args.version_path,
+        rev_id=args.rev_id,
+        database=_one_database(args),
+    )
+    if not args.quiet:
+        print(f"Generating {info.path} ...  done")
+    return 0
+
+
+async def _merge(args: argparse.Namespace) -> int:
+    info = await script_commands.merge(
+        _load_config(args),
+        args.revisions,
+        message=args.message,
+        branch_label=args.branch_label,
+        rev_id=args.rev_id,
+        database=_one_database(args),
+    )
+    if not args.quiet:
+        print(f"Generating {info.path} ...  done")
+    return 0
+
+
+async def _heads(args: argparse.Namespace) -> int:
+    infos = await script_commands.heads(
+        _load_config(args),
+        resolve_dependencies=args.resolve_dependencies,
+        database=_one_database(args),
+    )
+    _print_revisions(infos, args, with_parents=False)
+    return 0
+
+
+async def _branches(args: argparse.Namespace) -> int:
+    infos = await script_commands.branches(_load_config(args), database=_one_database(args))
+    if args.json or args.verbose:
+        _print_revisions(infos, args)
+        return 0
+    for info in infos:
+        print(_short(info, with_parents=False))
+        for child in info.children:
+            print(f"    -> {child}")
+    return 0
+
+
+async def _history(args: argparse.Namespace) -> int:
+    infos = await script_commands.history(
+        _load_config(args),
+        args.rev_range,
+        indicate_current=args.indicate_current,
+        database=_one_database(args),
+    )
+    _print_revisions(infos, args)
+    return 0
+
+
+async def _show(args: argparse.Namespace) -> int:
+    infos = await script_commands.show(
+        _load_config(args), args.revision, database=_one_database(args)
+    )
+    if args.json:
+        _print_json([info.to_dict() for info in infos])
+    else:
+        for info in infos:
+            print(_verbose(info))
+    return 0
+
+
+async def _edit(args: argparse.Namespace) -> int:
+    await script_commands.edit(_load_config(args), args.revision, database=_one_database(args))
+    return 0
+
+
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"databases": args.db or None, "raise_on_error": False}
+    for name in ("sql", "concurrency", "fail_fast", "tag", "purge"):
+        if hasattr(args, name):
+            options[name] = getattr(args, name)
+    if getattr(args, "no_lock", False):
+        options["lock"] = False
+    return options
+
+
+async def _upgrade(args: argparse.Namespace) -> int:
+    report = await db_commands.upgrade(_load_config(args), args.revision, **_run_options(args))
+    return _print_run(report, args)
+
+
+async def _downgrade(args: argparse.Namespace) -> int:
+    report = await db_commands.downgrade(_load_config(args), args.revision, **_run_options(args))
+    return _print_run(report, args)
+
+
+async def _stamp(args: argparse.Namespace) -> int:
+    report = await db_commands.stamp(_load_config(args), args.revisions, **_run_options(args))
+    return _print_run(report, args)
+
+
+async def _ensure_version(args: argparse.Namespace) -> int:
+    report = await db_commands.ensure_version(
+        _load_config(args), sql=args.sql, databases=args.db or None
+    )
+    return _print_run(report, args)
+
+
+async def _current(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    databases = args.db or None
+    if args.wait is not None:
+        found = await db_commands.wait_for_head(config, timeout=args.wait, databases=databases)
+    else:
+        found = await db_commands.current(config, databases=databases)
+    if args.json:
+        _print_json({name: list(revs) for name, revs in found.items()})
+    else:
+        graph_infos = {}
+        if found:
+            heads = await script_commands.heads(config)
+            graph_infos = {info.revision: info for info in heads}
+        prefix = len(found) > 1 or set(found) != {"main"}
+        for name, revs in found.items():
+            for rev in revs or ("<base>",):
+                marker = " (head)" if rev in graph_infos else ""
+                line = f"{rev}{marker}"
+                print(f"{name}: {line}" if prefix else line)
+                if args.verbose and not prefix:
+                    print(f"    database: {mask_url(config.database(name).url or '')}")
+    if args.check_heads and args.wait is None:
+        behind = {
+            name: at
+            for name, at in (await db_commands.is_at_head(config, databases=databases)).items()
+            if not at
+        }
+        if behind:
+            raise CommandError(
+                f"not at head: {', '.join(sorted(behind))}; run `asyncmig upgrade head`"
+            )
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def _add_run_flags(parser: argparse.ArgumentParser, *, offline: bool = True) -> None:
+    if offline:
+        parser.add_argument("--sql", action="store_true", help="print SQL instead of running it")
+        parser.add_argument("--tag", help="an arbitrary tag passed to the environment")
+    parser.add_argument("--no-lock", action="store_true", help="do not take the migration lock")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="migrate at most N databases at once (default: all)",
+    )
+    parser.add_argument(
+        "--fail-fast", action="store_true", help="cancel the other databases when one fails"
+    )
+    _add_json(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one subcommand per command function."""
+    parser = argparse.ArgumentParser(
+        prog="asyncmig", description="Async-first schema migrations for SQLAlchemy."
+    )
+    try:
+        parser.add_argument(
+            "--version", action="version", version=f"asyncmig {version('asyncmig')}"
+        )
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        parser.add_argument("--version", action="version", version="asyncmig (not installed)")
+    parser.add_argument(
+        "-c", "--config", help="configuration file (default: search the current folder)"
+    )
+    parser.add_argument(
+        "-x", action="append", metavar="KEY=VALUE", help="extra argument for env.py and scripts"
+    )
+    parser.add_argument(
+        "--db", action="append", metavar="NAME", help="act on this database only (repeatable)"
+    )
+    parser.add_argument("--url", help="database URL, overriding the configuration")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of an error"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        name: str, fn: Callable[..., Any], handler: Handler, *aliases: str
+    ) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(
+            name, aliases=list(aliases), help=_summary(fn), description=_summary(fn)
+        )
+        cmd.set_defaults(handler=handler)
+        return cmd
+
+    cmd = command("init", script_commands.init, _init)
+    cmd.add_argument("directory", help="the script directory to create")
+    cmd.add_argument(
+        "-t", "--template", default="generic", help="template to use (see list-templates)"
+    )
+    cmd.add_argument(
+        "--package", action="store_true", help="write __init__.py files in the directories"
+    )
+
+    command("list-templates", script_commands.list_templates, _list_templates, "list_templates")
+
+    cmd = command("revision", script_commands.revision, _revision)
+    cmd.add_argument("-m", "--message", help="message for the revision")
+    cmd.add_argument("--head", help="the revision to base the new one on (default: head)")
+    cmd.add_argument("--splice", action="store_true", help="allow a non-head revision as --head")
+    cmd.add_argument("--branch-label", action="append", help="a label for the new branch")
+    cmd.add_argument("--depends-on", action="append", help="a revision the new one depends on")
+    cmd.add_argument("--version-path", help="the version location to write the script into")
+    cmd.add_argument("--rev-id", help="a revision id of your own instead of a generated one")
+
+    cmd = command("merge", script_commands.merge, _merge)
+    cmd.add_argument("revisions", nargs="+", help="revisions to merge (e.g. heads)")
+    cmd.add_argument("-m", "--message", help="message for the merge revision")
+    cmd.add_argument("--branch-label", action="append", help="a label for the merged branch")
+    cmd.add_argument("--rev-id", help="a revision id of your own instead of a generated one")
+
+    cmd = command("heads", script_commands.heads, _heads)
+    cmd.add_argument("-v", "--verbose", action="store_true", help="show full information")
+    cmd.add_argument(
+        "--resolve-dependencies", action="store_true", help="treat dependencies as down revisions"
+    )
+    _add_json(cmd)
+
+    cmd = command("branches", script_commands.branches, _branches)
+    cmd.add_argument("-v", "--verbose", action="store_true", help="show full information")
+    _add_json(cmd)
+
+    cmd = command("history", script_commands.history, _history)
+    cmd.add_argument("-r", "--rev-range", help="range as [start]:[end]")
+    cmd.add_argument("-v", "--verbose", action="store_true", help="show full information")
+    cmd.add_argument(
+        "-i", "--indicate-current", action="store_true", help="mark the current revisions"
+    )
+    _add_json(cmd)
+
+    cmd = command("show", script_commands.show, _show)
+    cmd.add_argument("revision", help="a revision target (id, head, heads, label@head ...)")
+    _add_json(cmd)
+
+    cmd = command("edit", script_commands.edit, _edit)
+    cmd.add_argument(
+        "revision", nargs="?", default="head", help="the revision to edit (default: head)"
+    )
+
+    cmd = command("upgrade", db_commands.upgrade, _upgrade)
+    cmd.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
+    _add_run_flags(cmd)
+
+    cmd = command("downgrade", db_commands.downgrade, _downgrade)
+    cmd.add_argument("revision", help="target revision (e.g. -1, base, an id)")
+    _add_run_flags(cmd)
+
+    cmd = command("stamp", db_commands.stamp, _stamp)
+    cmd.add_argument("revisions", nargs="+", help="revision(s) to record, without running scripts")
+    cmd.add_argument("--sql", action="store_true", help="print SQL instead of running it")
+    cmd.add_argument("--tag", help="an arbitrary tag passed to the environment")
+    cmd.add_argument("--purge", action="store_true", help="delete every version row first")
+    _add_json(cmd)
+
+    cmd = command("current", db_commands.current, _current)
+    cmd.add_argument("-v", "--verbose", action="store_true", help="show the database too")
+    cmd.add_argument(
+        "--check-heads", action="store_true", help="exit 1 unless every database is at head"
+    )
+    cmd.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="with --check-heads: wait up to SECONDS for another runner to reach head",
+    )
+    _add_json(cmd)
+
+    cmd = command("ensure-version", db_commands.ensure_version, _ensure_version, "ensure_version")
+    cmd.add_argument("--sql", action="store_true", help="print SQL instead of running it")
+    _add_json(cmd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    import anyio
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "wait", None) is not None and not args.check_heads:
+        parser.error("--wait needs --check-heads")
+    handler: Handler = args.handler
+    try:
+        return anyio.run(partial(handler, args), backend="asyncio")
+    except AsyncmigError as exc:
+        if args.traceback:
+            raise
+        print(f"asyncmig: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("asyncmig: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,264 @@
+"""Commands that read or write the script directory and need no database.
+
+Each is an ``async def`` that returns data and prints nothing; file work runs
+in a worker thread so the event loop never blocks.  ``history -i`` and
+``current`` ranges are the exception: they ask the database commands (imported
+lazily, so that ``heads`` never loads SQLAlchemy) for the current revisions.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import anyio.to_thread
+
+from .._config import Config
+from .._reports import RevisionInfo, TemplateInfo
+from .._script.directory import ScriptDirectory
+from .._script.revision import Revision, RevisionMap
+from ..errors import CommandError
+
+__all__ = (
+    "branches",
+    "edit",
+    "heads",
+    "history",
+    "init",
+    "list_templates",
+    "merge",
+    "revision",
+    "show",
+)
+
+
+def _directory(config: Config, database: str | None) -> ScriptDirectory:
+    """The script directory of `database` (its own history, if it has one)."""
+    location = config.database(database).script_location if database else None
+    return ScriptDirectory(config, location)
+
+
+async def _load(config: Config, database: str | None) -> tuple[ScriptDirectory, RevisionMap]:
+    def scan() -> tuple[ScriptDirectory, RevisionMap]:
+        directory = _directory(config, database)
+        return directory, directory.revision_map
+
+    return await anyio.to_thread.run_sync(scan)
+
+
+def _info(
+    graph: RevisionMap, rev: Revision, current: Sequence[str] = (), doc: str = ""
+) -> RevisionInfo:
+    return RevisionInfo(
+        revision=rev.revision,
+        down_revisions=rev.down_revision,
+        branch_labels=tuple(sorted(graph.branch_labels(rev.revision))),
+        depends_on=rev.depends_on,
+        children=graph.children(rev.revision),
+        path=rev.path,
+        message=rev.message,
+        doc=doc,
+        create_date=rev.create_date,
+        is_head=graph.is_head(rev.revision),
+        is_base=graph.is_base(rev.revision),
+        is_branch_point=graph.is_branch_point(rev.revision),
+        is_merge_point=graph.is_merge_point(rev.revision),
+        is_current=rev.revision in current,
+    )
+
+
+def _with_doc(directory: ScriptDirectory, graph: RevisionMap, rev: Revision) -> RevisionInfo:
+    return _info(graph, rev, doc=directory.get_script(rev.revision).doc)
+
+
+async def heads(
+    config: Config, *, resolve_dependencies: bool = False, database: str | None = None
+) -> list[RevisionInfo]:
+    """Show the heads of the script directory."""
+    directory, graph = await _load(config, database)
+    ids = graph.heads_with_dependencies() if resolve_dependencies else graph.heads
+    return await anyio.to_thread.run_sync(
+        lambda: [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+    )
+
+
+async def branches(config: Config, *, database: str | None = None) -> list[RevisionInfo]:
+    """Show the branch points of the script directory."""
+    directory, graph = await _load(config, database)
+    return await anyio.to_thread.run_sync(
+        lambda: [
+            _with_doc(directory, graph, rev) for rev in graph if graph.is_branch_point(rev.revision)
+        ]
+    )
+
+
+async def _current_heads(config: Config, database: str | None) -> tuple[str, ...]:
+    from .database import current
+
+    found = await current(config, databases=[database] if database else None)
+    if len(found) > 1:
+        raise CommandError(
+            f"'current' is ambiguous with several databases ({', '.join(found)}); "
+            "pick one with --db"
+        )
+    return next(iter(found.values()), ())
+
+
+async def history(
+    config: Config,
+    rev_range: str | None = None,
+    *,
+    indicate_current: bool = False,
+    database: str | None = None,
+) -> list[RevisionInfo]:
+    """List revisions newest first, optionally within ``start:end``."""
+    directory, graph = await _load(config, database)
+    needs_current = indicate_current or (rev_range is not None and "current" in rev_range)
+    current = await _current_heads(config, database) if needs_current else ()
+
+    def collect() -> list[RevisionInfo]:
+        return [
+            _info(graph, rev, current, doc=directory.get_script(rev.revision).doc)
+            for rev in graph.history(rev_range, current)
+        ]
+
+    return await anyio.to_thread.run_sync(collect)
+
+
+async def show(
+    config: Config, revisions: str = "head", *, database: str | None = None
+) -> list[RevisionInfo]:
+    """Show the revision(s) a target names (``head``, ``heads``, an id, a label...)."""
+    directory, graph = await _load(config, database)
+    current = await _current_heads(config, database) if "current" in revisions else ()
+    if revisions == "current":
+        ids: Sequence[str] = current
+    else:
+        ids = graph.resolve(revisions, current)
+    return await anyio.to_thread.run_sync(
+        lambda: [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+    )
+
+
+async def revision(
+    config: Config,
+    message: str | None = None,
+    *,
+    head: str | None = None,
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    depends_on: str | Sequence[str] | None = None,
+    version_path: str | Path | None = None,
+    rev_id: str | None = None,
+    database: str | None = None,
+) -> RevisionInfo:
+    """Create a new revision script from the location's ``script.py.mako``."""
+    labels = [branch_label] if isinstance(branch_label, str) else list(branch_label or ())
+    depends = [depends_on] if isinstance(depends_on, str) else list(depends_on or ())
+
+    def write() -> RevisionInfo:
+        directory = _directory(config, database)
+        script = directory.generate_revision(
+            message,
+            rev_id=rev_id,
+            head=head,
+            splice=splice,
+            branch_labels=labels,
+            depends_on=depends,
+            version_path=version_path,
+        )
+        return _info(directory.revision_map, script.revision, doc=script.doc)
+
+    return await anyio.to_thread.run_sync(write)
+
+
+async def merge(
+    config: Config,
+    revisions: str | Sequence[str] = "heads",
+    *,
+    message: str | None = None,
+    branch_label: str | Sequence[str] | None = None,
+    rev_id: str | None = None,
+    database: str | None = None,
+) -> RevisionInfo:
+    """Create a merge revision joining two or more revisions (default: all heads)."""
+    wanted = [revisions] if isinstance(revisions, str) else list(revisions)
+    labels = [branch_label] if isinstance(branch_label, str) else list(branch_label or ())
+
+    def write() -> RevisionInfo:
+        directory = _directory(config, database)
+        graph = directory.revision_map
+        parents: list[str] = []
+        for target in wanted:
+            for rev in graph.resolve(target):
+                if rev not in parents:
+                    parents.append(rev)
+        if len(parents) < 2:
+            raise CommandError(
+                f"merge needs two or more revisions; {' '.join(wanted)} names only "
+                f"{', '.join(parents) or 'none'}"
+            )
+        script = directory.generate_revision(
+            message, rev_id=rev_id, head=parents, splice=True, branch_labels=labels
+        )
+        return _info(directory.revision_map, script.revision, doc=script.doc)
+
+    return await anyio.to_thread.run_sync(write)
+
+
+def _editor() -> list[str]:
+    for variable in ("VISUAL", "EDITOR"):
+        if value := os.environ.get(variable):
+            return shlex.split(value)
+    for fallback in ("sensible-editor", "vim", "vi", "nano"):
+        if found := shutil.which(fallback):
+            return [found]
+    raise CommandError("no editor found: set the EDITOR environment variable")
+
+
+async def edit(config: Config, revision: str = "head", *, database: str | None = None) -> Path:
+    """Open a revision's script in ``$VISUAL`` / ``$EDITOR``; return its path."""
+    directory, graph = await _load(config, database)
+    if revision == "current":
+        ids: Sequence[str] = await _current_heads(config, database)
+    else:
+        ids = graph.resolve(revision)
+    if len(ids) != 1:
+        raise CommandError(f"{revision!r} names {len(ids)} revisions; edit takes exactly one")
+    path = directory.get_script(ids[0]).path
+    command = [*_editor(), str(path)]
+
+    def run() -> int:
+        return subprocess.run(command, check=False).returncode
+
+    status = await anyio.to_thread.run_sync(run)
+    if status:
+        raise CommandError(f"the editor {command[0]!r} exited with status {status} on {path}")
+    return path
+
+
+async def init(
+    directory: str | Path,
+    template: str = "generic",
+    *,
+    package: bool = False,
+    cwd: str | Path | None = None,
+) -> list[Path]:
+    """Create a script directory and its configuration from a template."""
+    from .. import _templates
+
+    return await anyio.to_thread.run_sync(
+        lambda: _templates.init(directory, template, cwd=cwd, package=package)
+    )
+
+
+async def list_templates() -> list[TemplateInfo]:
+    """The templates ``init`` can use."""
+    from .. import _templates
+
+    found = await anyio.to_thread.run_sync(_templates.list_templates)
+    return [TemplateInfo(name, description) for name, description in found]

@@ -1,0 +1,52 @@
+"""Run the real ``asyncmig`` command line in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m asyncmig ARGS`` in `cwd`; output captured as text."""
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ASYNCMIG_") or k.startswith("ASYNCMIG_TEST_")
+    }
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "asyncmig", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def ok(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run and require exit 0; return stdout."""
+    result = run_cli(*args, cwd=cwd, env=env)
+    assert result.returncode == 0, (
+        f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    )
+    return result.stdout
+
+
+def fails(*args: str, cwd: Path, status: int = 1, env: dict[str, str] | None = None) -> str:
+    """Run and require the given non-zero exit, one error line and no traceback; return stderr."""
+    result = run_cli(*args, cwd=cwd, env=env)
+    assert result.returncode == status, (
+        f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    if status == 1:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("asyncmig: error: "), result.stderr
+    return result.stderr
