@@ -1,0 +1,332 @@
+"""Typed reading of configuration values: interpolation, paths, booleans, hooks.
+
+``_config`` finds and reads the file; this module turns its raw values (ini
+text, or TOML values) into typed ones, raising :class:`ConfigError` that
+names the file, the key and the type expected.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ._urls import mask_text
+from .errors import ConfigError
+
+_ENV = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_TOML_PERCENT = re.compile(r"%%|%\(here\)s")
+_RESOURCE = re.compile(r"^(?P<package>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<resource>.+)$")
+_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+_BOOLEANS = {
+    "true": True,
+    "yes": True,
+    "on": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "off": False,
+    "0": False,
+}
+_SEPARATORS = {"os": os.pathsep, "space": " ", "newline": "\n", ":": ":", ";": ";"}
+_LEGACY_SPLIT = re.compile(r", *| +")
+_LEGACY_SPLIT_COLON = re.compile(r", *| +|:")
+HOOK_TYPES = ("console_scripts", "module", "exec")
+
+
+def expand_env(value: Any, environ: Mapping[str, str], where: str, key: str) -> Any:
+    """``${VAR}`` and ``${VAR:-default}`` expanded in every string of ``value``.
+
+    ``:-`` uses the default when the variable is unset or empty; ``$${``
+    stands for a literal ``${``.  An unset variable without a default is a
+    ConfigError naming the file, the key and the variable.
+    """
+    if isinstance(value, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match["name"]
+            if name is None:
+                return "${"
+            found = environ.get(name)
+            if match["default"] is not None and not found:
+                return match["default"]
+            if found is None:
+                raise ConfigError(
+                    f"environment variable {name} is not set; set it, or write "
+                    f"${{{name}:-default}} to give a default",
+                    path=where,
+                    key=key,
+                )
+            return found
+
+        return _ENV.sub(substitute, value)
+    if isinstance(value, list):
+        return [expand_env(item, environ, where, key) for item in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v, environ, where, f"{key}.{k}") for k, v in value.items()}
+    return value
+
+
+def interpolate_toml(value: Any, here: Path) -> Any:
+    """``%(here)s`` and ``%%`` replaced in every string of a TOML value.
+
+    Other ``%(token)s`` stay as they are, so ``file_template`` may be written
+    with single or (Alembic-style) doubled percent signs.
+    """
+    if isinstance(value, str):
+        folder = here.as_posix()
+        return _TOML_PERCENT.sub(lambda m: "%" if m.group(0) == "%%" else folder, value)
+    if isinstance(value, list):
+        return [interpolate_toml(item, here) for item in value]
+    if isinstance(value, dict):
+        return {k: interpolate_toml(v, here) for k, v in value.items()}
+    return value
+
+
+def split_names(text: str) -> list[str]:
+    """Names separated by commas and/or whitespace."""
+    return [part for part in re.split(r"[,\s]+", text) if part]
+
+
+def resolve_location(text: str, here: Path, where: str, key: str, *, plain: bool = False) -> Path:
+    """A configured folder: ``package:resource``, absolute, or relative to ``here``."""
+    match = None if plain or os.path.isabs(text) else _RESOURCE.match(text)
+    if match is not None and not (os.name == "nt" and len(match["package"]) == 1):
+        return _package_resource(match["package"], match["resource"], where, key)
+    path = Path(text).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else here / path))
+
+
+def _package_resource(package: str, resource: str, where: str, key: str) -> Path:
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError) as exc:
+        spec = None
+        reason = f"{type(exc).__name__}: {exc}"
+    else:
+        reason = "no such module"
+    if spec is None:
+        raise ConfigError(
+            f"cannot find package {package!r} for {package}:{resource} ({reason}); "
+            "install it or use a folder path",
+            path=where,
+            key=key,
+        )
+    if spec.submodule_search_locations:
+        base = Path(next(iter(spec.submodule_search_locations)))
+    elif spec.origin:
+        base = Path(spec.origin).parent
+    else:
+        raise ConfigError(
+            f"package {package!r} has no folder on disk; use a folder path", path=where, key=key
+        )
+    return base / resource
+
+
+class Values:
+    """The keys of one table or section, read as typed values."""
+
+    def __init__(self, raw: Mapping[str, Any], where: str, prefix: str) -> None:
+        self.raw = raw
+        self.where = where
+        self.prefix = prefix
+
+    def key(self, name: str) -> str:
+        """The key as messages show it (``tool.asyncmig.lock`` in pyproject.toml)."""
+        return f"{self.prefix}{name}"
+
+    def error(self, name: str, message: str) -> ConfigError:
+        """A ConfigError for this key (passwords masked)."""
+        return ConfigError(mask_text(message), path=self.where, key=self.key(name))
+
+    def _wrong(self, name: str, expected: str, value: Any) -> ConfigError:
+        shown = repr(value) if isinstance(value, str) else f"a {_kind(value)}"
+        return self.error(name, f"expected {expected}, got {shown}")
+
+    def text(self, name: str) -> str | None:
+        """A string, or None when absent."""
+        value = self.raw.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.error(name, f"expected a string, got a {_kind(value)}")
+
+    def name(self, name: str) -> str | None:
+        """A non-empty string (a table or schema name), or None when absent or blank."""
+        value = self.text(name)
+        return value.strip() or None if value is not None else None
+
+    def boolean(self, name: str, default: bool) -> bool:
+        """true/false, yes/no, on/off, 1/0 (any case), or a TOML boolean."""
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+            return _BOOLEANS[value.strip().lower()]
+        raise self._wrong(name, "a boolean (true/false, yes/no, on/off, 1/0)", value)
+
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        """An integer (TOML integer or decimal text)."""
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+            number = int(value.strip())
+        if number is None:
+            raise self._wrong(name, "an integer", value)
+        if minimum is not None and number < minimum:
+            raise self.error(name, f"expected an integer >= {minimum}, got {number}")
+        return number
+
+    def seconds(self, name: str) -> float | None:
+        """A non-negative number of seconds, or None when absent or blank."""
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        number: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        if number is None or not math.isfinite(number):
+            raise self._wrong(name, "a number of seconds", value)
+        if number < 0:
+            raise self.error(name, f"expected a number of seconds >= 0, got {value!r}")
+        return number
+
+    def target(self, name: str) -> str | None:
+        """A ``package.module:attribute`` reference, or None."""
+        value = self.name(name)
+        if value is not None and not _TARGET.match(value):
+            raise self.error(name, f"expected 'package.module:attribute', got {value!r}")
+        return value
+
+    def path_list(self, name: str, *, ini: bool, legacy_colon: bool) -> list[str]:
+        """A list of paths: a TOML list, or ini text split by ``path_separator``."""
+        value = self.raw.get(name)
+        if value is None:
+            return []
+        if not ini:
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise self._wrong(name, "a list of strings", value)
+            return [i for i in items if i.strip()]
+        text = self.text(name) or ""
+        keys = ("path_separator",) if legacy_colon else ("path_separator", "version_path_separator")
+        for key in keys:
+            chosen = self.text(key)
+            if chosen is None:
+                continue
+            if chosen.strip() not in _SEPARATORS:
+                raise self.error(key, f"expected one of {', '.join(_SEPARATORS)}, got {chosen!r}")
+            return [p.strip() for p in text.split(_SEPARATORS[chosen.strip()]) if p.strip()]
+        splitter = _LEGACY_SPLIT_COLON if legacy_colon else _LEGACY_SPLIT
+        return [p for p in splitter.split(text.strip()) if p]
+
+    def schemas(self, *, ini: bool) -> tuple[tuple[str, ...] | None, str | None]:
+        """``(schemas, schemas_query)``: a list of names, or an SQL query."""
+        listed = self.raw.get("schemas")
+        query = self.name("schemas_query")  # blank counts as absent
+        if listed is not None and query is not None:
+            raise self.error("schemas_query", "give either schemas or schemas_query, not both")
+        if listed is None:
+            return None, query
+        if isinstance(listed, str):
+            return (tuple(split_names(listed)), None) if ini else (None, listed.strip() or None)
+        if isinstance(listed, list) and all(isinstance(s, str) and s.strip() for s in listed):
+            return tuple(s.strip() for s in listed), None
+        raise self._wrong("schemas", "a list of schema names or an SQL query string", listed)
+
+    def as_text(self) -> dict[str, str]:
+        """Every scalar (or list of scalars) key as text; tables are left out."""
+        text: dict[str, str] = {}
+        for key, value in self.raw.items():
+            if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+                text[key] = "\n".join(_scalar_text(v) for v in value)
+            elif not isinstance(value, dict | list):
+                text[key] = _scalar_text(value)
+        return text
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    kinds = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list"}
+    return kinds.get(type(value), "table" if isinstance(value, dict) else type(value).__name__)
+
+
+def _hook(name: str, values: Values) -> dict[str, Any]:
+    kind = values.text("type")
+    if not kind:
+        raise values.error(
+            "type", f"post-write hook {name!r} needs a type: {', '.join(HOOK_TYPES)}"
+        )
+    if kind not in HOOK_TYPES:
+        raise values.error(
+            "type", f"unknown hook type {kind!r}; use one of {', '.join(HOOK_TYPES)}"
+        )
+    entrypoint = values.text("entrypoint") or (values.text("module") if kind == "module" else None)
+    executable = values.text("executable")
+    if kind in ("console_scripts", "module") and not entrypoint:
+        needed = "entrypoint" if kind == "console_scripts" else "module"
+        raise values.error(needed, f"post-write hook {name!r} of type {kind} needs {needed}")
+    if kind == "exec" and not executable:
+        raise values.error("executable", f"post-write hook {name!r} of type exec needs executable")
+    return {
+        "name": name,
+        "type": kind,
+        "entrypoint": entrypoint,
+        "executable": executable,
+        "options": values.text("options") or "",
+        "cwd": values.text("cwd") or None,
+    }
+
+
+def hooks_from_ini(section: Mapping[str, str], where: str) -> list[dict[str, Any]]:
+    """Alembic's ``[post_write_hooks]``: ``hooks = a, b`` and ``a.type``, ``a.options``, ..."""
+    hooks = []
+    for name in split_names(section.get("hooks", "")):
+        marker = f"{name}."
+        own = {k[len(marker) :]: v for k, v in section.items() if k.startswith(marker)}
+        hooks.append(_hook(name, Values(own, where, f"post_write_hooks.{marker}")))
+    return hooks
+
+
+def hooks_from_toml(raw: Any, where: str, key: str) -> list[dict[str, Any]]:
+    """``[[post_write_hooks]]`` with ``name`` (Alembic's form), or ``[post_write_hooks.<name>]``."""
+    entries: list[tuple[str, Any]]
+    if isinstance(raw, list):
+        entries = []
+        for index, table in enumerate(raw):
+            if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+                raise ConfigError(f"entry {index} must be a table with a name", path=where, key=key)
+            entries.append((table["name"], {k: v for k, v in table.items() if k != "name"}))
+    elif isinstance(raw, dict):
+        entries = list(raw.items())
+    else:
+        raise ConfigError(
+            f"expected [[post_write_hooks]] tables, got a {_kind(raw)}", path=where, key=key
+        )
+    hooks = []
+    for name, table in entries:
+        if not isinstance(table, dict):
+            raise ConfigError(f"hook {name!r} must be a table", path=where, key=f"{key}.{name}")
+        hooks.append(_hook(str(name), Values(table, where, f"{key}.{name}.")))
+    return hooks
