@@ -1,0 +1,361 @@
+"""Read a migration script's header without importing it, and cache what was read.
+
+A script's place in the graph is four top-level assignments (``revision``,
+``down_revision``, ``branch_labels``, ``depends_on``) and its docstring.
+:func:`parse_source` finds them with one compiled regular expression and
+evaluates only the right-hand sides, so that a cold scan of thousands of
+files costs little more than reading them.  It falls back to ``ast.parse`` of
+the whole file when the quick scan is unsure, and reports values that are not
+literals (computed) so that the caller imports the script instead.
+
+:class:`HeaderCache` keeps one JSON file per version location,
+``<location>/__pycache__/asyncmig-headers.json``, mapping each script's
+relative path to ``(mtime_ns, size, header)``.  An entry is reused only while
+the file's modification time and size are unchanged.  The cache is written
+atomically (a temporary file, then ``os.replace``) and silently skipped when
+the folder is not writable.  ``ASYNCMIG_HEADER_CACHE=0`` turns it off.
+``PYTHONDONTWRITEBYTECODE`` is deliberately not honoured: it is about
+bytecode, and the header cache holds none.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+from ..errors import ScriptError
+
+__all__ = (
+    "CACHE_FORMAT",
+    "CACHE_NAME",
+    "Header",
+    "HeaderCache",
+    "header_from_module",
+    "parse_source",
+)
+
+log = logging.getLogger("asyncmig.script")
+
+CACHE_NAME = "asyncmig-headers.json"
+CACHE_FORMAT = 1
+_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+
+# A top-level (column 0) assignment to one of the header names, optionally annotated.
+_ASSIGN = re.compile(
+    r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(.*)$",
+    re.MULTILINE,
+)
+# The common right-hand sides, decoded without compiling anything.
+_SIMPLE = re.compile(r"""(?:(['"])([^'"\\\n]*)\1|(None))[ \t\r]*(?:\#.*)?""")
+_LEADING = re.compile(r"(?:[ \t\f]*(?:\#[^\n]*)?\r?\n)*[ \t\f]*")
+_CREATE_DATE = re.compile(r"^[ \t]*Create Date:[ \t]*(.*?)[ \t\r]*$", re.MULTILINE)
+_LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
+_MAX_CONTINUATION = 200  # lines a multi-line literal may span before we give up
+
+
+class Header(NamedTuple):
+    """What a script declares about itself (a tuple: thousands are built per warm scan)."""
+
+    revision: str
+    down_revision: tuple[str, ...] = ()
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    doc: str = ""  # the module docstring, stripped
+    message: str = ""  # its first line
+    create_date: str | None = None  # its "Create Date:" value
+
+    @classmethod
+    def from_doc(
+        cls,
+        revision: str,
+        down_revision: tuple[str, ...] = (),
+        branch_labels: tuple[str, ...] = (),
+        depends_on: tuple[str, ...] = (),
+        doc: str = "",
+    ) -> Header:
+        """A header whose message and create date are read from `doc`."""
+        doc = doc.strip()
+        found = _CREATE_DATE.search(doc)
+        return cls(
+            revision,
+            down_revision,
+            branch_labels,
+            depends_on,
+            doc,
+            doc.split("\n", 1)[0].strip(),
+            found.group(1) if found else None,
+        )
+
+    def to_json(self) -> list[Any]:
+        """A compact JSON-able form (see :meth:`from_json`)."""
+        return list(self)
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Header:
+        """The inverse of :meth:`to_json`."""
+        rev, down, labels, depends, doc, message, date = data
+        return cls(rev, tuple(down), tuple(labels), tuple(depends), doc, message, date)
+
+
+def _as_ids(name: str, value: object, path: str) -> tuple[str, ...]:
+    """Normalise ``None`` / a string / a sequence of strings to a tuple."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(v, str) for v in value):
+        return tuple(value) if not isinstance(value, set | frozenset) else tuple(sorted(value))
+    raise ScriptError(
+        f"{name} must be None, a string or a sequence of strings, not {value!r}", path=path
+    )
+
+
+def _build(values: Mapping[str, object], doc: str, path: str) -> Header:
+    if "revision" not in values:
+        legacy = _LEGACY_NAME.match(os.path.basename(path))
+        if legacy is None:
+            raise ScriptError(
+                "not a migration script: it assigns no `revision = ...`; declare the "
+                "revision id, or move the file out of the version locations",
+                path=path,
+            )
+        values = {**values, "revision": legacy.group(1)}
+    revision = values["revision"]
+    if not isinstance(revision, str) or not revision:
+        raise ScriptError(f"revision must be a non-empty string, not {revision!r}", path=path)
+    if "down_revision" not in values:
+        raise ScriptError(
+            f"revision {revision} declares no down_revision; add `down_revision = None` "
+            "for a base, or the parent's id",
+            path=path,
+        )
+    return Header.from_doc(
+        revision,
+        _as_ids("down_revision", values["down_revision"], path),
+        _as_ids("branch_labels", values.get("branch_labels"), path),
+        _as_ids("depends_on", values.get("depends_on"), path),
+        doc,
+    )
+
+
+class _Unsure(Exception):
+    """The quick scan cannot vouch for its reading; parse the whole file."""
+
+
+def _quick_docstring(text: str) -> tuple[str, int]:
+    """The module docstring and the offset just after it ("" and 0 if none)."""
+    start = _LEADING.match(text).end()  # type: ignore[union-attr]  # the pattern always matches
+    pos = start
+    if pos < len(text) and text[pos] in "rRuU":
+        pos += 1
+    for quote in ('"""', "'''", '"', "'"):
+        if text.startswith(quote, pos):
+            break
+    else:
+        return "", 0
+    body_start = pos + len(quote)
+    end = text.find(quote, body_start)
+    if end < 0 or (len(quote) == 1 and "\n" in text[body_start:end]):
+        raise _Unsure
+    stop = end + len(quote)
+    body = text[body_start:end]
+    if "\\" in body:
+        try:
+            value = ast.literal_eval(text[start:stop])
+        except (SyntaxError, ValueError) as exc:
+            raise _Unsure from exc
+        if not isinstance(value, str):
+            raise _Unsure
+        return value, stop
+    return body, stop
+
+
+def _quick_value(text: str, match: re.Match[str]) -> object:
+    rhs = match.group(2)
+    simple = _SIMPLE.fullmatch(rhs)
+    if simple is not None:
+        return None if simple.group(3) else simple.group(2)
+    pos = match.end()
+    for _ in range(_MAX_CONTINUATION):
+        try:
+            return ast.literal_eval(rhs)
+        except SyntaxError:
+            if pos >= len(text):
+                break
+            nxt = text.find("\n", pos + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            rhs += text[pos:nxt]
+            pos = nxt
+        except ValueError as exc:  # a name, a call...: not a literal
+            raise _Unsure from exc
+    raise _Unsure
+
+
+def _quick(text: str, path: str) -> Header:
+    doc, offset = _quick_docstring(text)
+    values: dict[str, object] = {}
+    for match in _ASSIGN.finditer(text, offset):
+        name = match.group(1)
+        if name in values:  # reassigned, or a string further down quoting one: be exact
+            raise _Unsure
+        values[name] = _quick_value(text, match)
+    if "revision" not in values:
+        raise _Unsure
+    return _build(values, doc, path)
+
+
+class _Computed(Exception):
+    """A header value is not a literal."""
+
+
+def _binds_header_name(node: ast.stmt) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id in _NAMES:
+            return True
+        if isinstance(sub, ast.ImportFrom) and any(
+            alias.name == "*" or (alias.asname or alias.name) in _NAMES for alias in sub.names
+        ):
+            return True
+    return False
+
+
+def _from_ast(text: str, path: str) -> Header:
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise ScriptError(f"syntax error: {exc.msg}", path=path, line=exc.lineno) from exc
+    values: dict[str, object] = {}
+    for node in tree.body:
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        if isinstance(target, ast.Name) and target.id in _NAMES and value is not None:
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError as exc:
+                raise _Computed from exc
+        elif not isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ) and _binds_header_name(node):
+            raise _Computed
+    return _build(values, ast.get_docstring(tree, clean=False) or "", path)
+
+
+def parse_source(text: str, path: str) -> Header | None:
+    """The header of a script's source, or None when its values are computed (import it).
+
+    Raises :class:`~asyncmig.errors.ScriptError` for a syntax error in the
+    header or a file that is not a migration script.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:  # Python reads sources with universal newlines; so do we
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return _quick(text, path)
+    except _Unsure:
+        log.debug("%s: header is not plain literal lines; parsing the whole file", path)
+    try:
+        return _from_ast(text, path)
+    except _Computed:
+        log.debug("%s: header values are computed; importing the script to read them", path)
+        return None
+
+
+def header_from_module(module: ModuleType, path: str) -> Header:
+    """The header of an imported script (computed values, or a sourceless ``.pyc``)."""
+    values = {name: getattr(module, name) for name in _NAMES if hasattr(module, name)}
+    return _build(values, module.__doc__ or "", path)
+
+
+def cache_enabled() -> bool:
+    """False when ``ASYNCMIG_HEADER_CACHE=0`` (or ``false``/``no``/``off``) is set."""
+    return os.environ.get("ASYNCMIG_HEADER_CACHE", "1").strip().lower() not in {
+        "0",
+        "false",
+        "no",
+        "off",
+    }
+
+
+class HeaderCache:
+    """The header cache of one version location (see the module docstring)."""
+
+    def __init__(self, location: Path, *, enabled: bool | None = None) -> None:
+        self.path = location / "__pycache__" / CACHE_NAME
+        self.enabled = cache_enabled() if enabled is None else enabled
+        self._entries: dict[str, list[Any]] = {}
+        self._seen: set[str] = set()
+        self._dirty = False
+        if self.enabled:
+            self._entries = self._read()
+
+    def _read(self) -> dict[str, list[Any]]:
+        try:
+            with open(self.path, "rb") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def lookup(self, key: str, mtime_ns: int, size: int) -> Header | None:
+        """The cached header of `key`, if the file's identity is unchanged."""
+        self._seen.add(key)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != mtime_ns or entry[1] != size:
+            return None
+        try:
+            return Header.from_json(entry[2])
+        except (TypeError, ValueError):  # an entry written by hand or by a buggy version
+            return None
+
+    def store(self, key: str, mtime_ns: int, size: int, header: Header) -> None:
+        """Remember `header` for `key` at this file identity."""
+        self._seen.add(key)
+        if self.enabled:
+            self._entries[key] = [mtime_ns, size, header.to_json()]
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache if anything changed, dropping files no longer there."""
+        if not self.enabled:
+            return
+        gone = self._entries.keys() - self._seen
+        if not (self._dirty or gone):
+            return
+        for key in gone:
+            del self._entries[key]
+        payload = json.dumps(
+            {"format": CACHE_FORMAT, "entries": self._entries}, separators=(",", ":")
+        )
+        temp: str | None = None
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".asyncmig-", suffix=".tmp")
+            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the cache from other users
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+            os.replace(temp, self.path)
+            temp = None
+            self._dirty = False
+        except OSError as exc:
+            log.debug("header cache %s not written: %s", self.path, exc)
+        finally:
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
