@@ -1,117 +1,116 @@
 """The revision graph: parse targets, find heads and bases, plan upgrades and downgrades.
 
-INTERFACE STUB -- the revision-graph helper replaces the bodies; the names,
-signatures and dataclass fields below are the contract the rest of asyncmig
-codes against.  Pure, synchronous, no I/O, never imports sqlalchemy.
+Pure, synchronous, no I/O, never imports sqlalchemy.  The meaning of every
+target, plan and version-table row is Alembic's; the pieces live in
+``graph`` (links and walks), ``revision_targets`` (target strings),
+``revision_order`` (script order and version rows) and ``revision_plan``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable, Iterator, Sequence
 
+from .graph import Graph
+from .revision_order import newest_first
+from .revision_plan import Planner
+from .revision_targets import Resolver
+from .revision_types import Revision, Step, VersionChange
 
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """One script's place in the graph, as read from its header."""
-
-    revision: str
-    down_revision: tuple[str, ...] = ()  # () for a base, 2+ for a merge point
-    branch_labels: tuple[str, ...] = ()  # labels declared by this script itself
-    depends_on: tuple[str, ...] = ()  # ids, partial ids or branch labels, as written
-    path: str | None = None  # the script file, for error messages
-    message: str = ""  # the first line of the docstring
-    create_date: str | None = None  # "Create Date:" from the docstring, if any
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One script run in one direction, and the version-table rows it changes."""
-
-    revision: Revision
-    direction: Literal["upgrade", "downgrade"]
-    delete: tuple[str, ...]  # version-table rows this step removes
-    insert: tuple[str, ...]  # version-table rows this step adds
-
-
-@dataclass(frozen=True, slots=True)
-class VersionChange:
-    """The version-table rows a stamp removes and adds (no script runs)."""
-
-    delete: tuple[str, ...]
-    insert: tuple[str, ...]
+__all__ = ("Revision", "RevisionMap", "Step", "VersionChange")
 
 
 class RevisionMap:
-    """An immutable, validated revision graph."""
+    """An immutable, validated revision graph.
+
+    Construction fails with :class:`~asyncmig.errors.DuplicateRevision`,
+    :class:`~asyncmig.errors.DependencyError` (a missing parent or dependency,
+    a label used twice or equal to an id) or
+    :class:`~asyncmig.errors.CycleDetected`, each naming the files at fault.
+    """
 
     def __init__(self, revisions: Iterable[Revision]) -> None:
-        raise NotImplementedError
+        self._graph = Graph(revisions)
+        self._resolver = Resolver(self._graph)
+        self._planner = Planner(self._graph, self._resolver)
 
     @property
     def heads(self) -> tuple[str, ...]:
         """Revisions nothing revises, in a stable order."""
-        raise NotImplementedError
+        return self._graph.heads
 
     @property
     def bases(self) -> tuple[str, ...]:
         """Revisions with no down_revision, in a stable order."""
-        raise NotImplementedError
+        return self._graph.bases
 
     def __len__(self) -> int:
-        raise NotImplementedError
+        """How many revisions the graph holds."""
+        return len(self._graph.revs)
 
-    def __iter__(self) -> Iterable[Revision]:
+    def __contains__(self, revision: object) -> bool:
+        """Whether a full revision id is in the graph."""
+        return revision in self._graph.revs
+
+    def __iter__(self) -> Iterator[Revision]:
         """Every revision, newest first (heads first), as `history` lists them."""
-        raise NotImplementedError
+        graph = self._graph
+        for rid in newest_first(graph, graph.revs, graph.real_heads):
+            yield graph.revs[rid]
 
     def get(self, ident: str) -> Revision:
         """A revision by full id, unique prefix or branch label."""
-        raise NotImplementedError
+        return self._graph.revs[self._resolver.ident(ident)]
 
     def children(self, revision: str) -> tuple[str, ...]:
         """Ids of the revisions whose down_revision includes this one."""
-        raise NotImplementedError
+        return tuple(self._graph.children[self._resolver.ident(revision)])
+
+    def dependents(self, revision: str) -> tuple[str, ...]:
+        """Ids of the revisions whose depends_on names this one."""
+        return tuple(self._graph.dependents[self._resolver.ident(revision)])
 
     def branch_labels(self, revision: str) -> frozenset[str]:
         """Every label that names this revision's branch (its own and inherited)."""
-        raise NotImplementedError
+        return self._graph.branch_labels[self._resolver.ident(revision)]
 
     def is_head(self, revision: str) -> bool:
-        raise NotImplementedError
+        """Whether no revision names this one as its down_revision."""
+        return not self._graph.children[self._resolver.ident(revision)]
 
     def is_base(self, revision: str) -> bool:
-        raise NotImplementedError
+        """Whether this revision has no down_revision."""
+        return not self._graph.parents[self._resolver.ident(revision)]
 
     def is_branch_point(self, revision: str) -> bool:
-        raise NotImplementedError
+        """Whether two or more revisions name this one as their down_revision."""
+        return len(self._graph.children[self._resolver.ident(revision)]) > 1
 
     def is_merge_point(self, revision: str) -> bool:
-        raise NotImplementedError
+        """Whether this revision has two or more down_revisions."""
+        return len(self._graph.parents[self._resolver.ident(revision)]) > 1
 
     def resolve(self, target: str, current: Sequence[str] = ()) -> tuple[str, ...]:
         """The set of heads a target names, given the current version rows."""
-        raise NotImplementedError
+        return self._planner.resolve(target, current)
 
     def upgrade_plan(self, current: Sequence[str], target: str) -> list[Step]:
         """Steps, in order, that take `current` up to `target`."""
-        raise NotImplementedError
+        return self._planner.upgrade(current, target)
 
     def downgrade_plan(self, current: Sequence[str], target: str) -> list[Step]:
         """Steps, in order, that take `current` down to `target`."""
-        raise NotImplementedError
+        return self._planner.downgrade(current, target)
 
     def stamp(
         self, current: Sequence[str], targets: Sequence[str], *, purge: bool = False
     ) -> VersionChange:
         """The version-table change that stamps `targets` over `current`."""
-        raise NotImplementedError
+        return self._planner.stamp(current, targets, purge)
 
     def history(self, rev_range: str | None = None, current: Sequence[str] = ()) -> list[Revision]:
         """Revisions in a `start:end` range (either side optional), newest first."""
-        raise NotImplementedError
+        return [self._graph.revs[r] for r in self._planner.history(rev_range, current)]
 
     def heads_with_dependencies(self) -> tuple[str, ...]:
         """Heads once dependencies are resolved (`heads --resolve-dependencies`)."""
-        raise NotImplementedError
+        return self._graph.real_heads
