@@ -13,7 +13,6 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ._commands import database as db_commands
@@ -349,17 +348,28 @@ def _add_run_flags(parser: argparse.ArgumentParser, *, offline: bool = True) -> 
     _add_json(parser)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"asyncmig {version('asyncmig')}")
+        except PackageNotFoundError:  # a source tree that is not installed
+            print("asyncmig (not installed)")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per command function."""
     parser = argparse.ArgumentParser(
         prog="asyncmig", description="Async-first schema migrations for SQLAlchemy."
     )
-    try:
-        parser.add_argument(
-            "--version", action="version", version=f"asyncmig {version('asyncmig')}"
-        )
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        parser.add_argument("--version", action="version", version="asyncmig (not installed)")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     parser.add_argument(
         "-c", "--config", help="configuration file (default: search the current folder)"
     )
