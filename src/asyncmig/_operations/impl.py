@@ -1,34 +1,321 @@
 """Dialect implementations: one class per dialect name, registered.
 
-INTERFACE STUB -- the operations helper replaces this.  Contract used by the
-runtime: ``impl_for(context)`` returns the context's DialectImpl;
-``impl.execute(construct_or_sql)`` runs it on ``context.connection`` or,
-offline, writes it (literal binds, ``;`` terminated) to ``context.output``;
-``impl.static_output(text)`` writes a line verbatim offline;
-``impl.transactional_ddl`` says whether DDL rolls back on this dialect.
+A :class:`DialectImpl` subclass declares ``name`` (and optionally ``aliases``)
+and is registered when its module is imported; :func:`impl_for` picks the class
+for ``context.dialect.name``.  The base class is the generic, SQL-standard
+behaviour (it is PostgreSQL's almost exactly); dialect classes override only
+what differs.  Every statement goes through :meth:`DialectImpl.execute`, which
+runs it on ``context.connection`` or, offline, writes it with literal values,
+``;``-terminated, to ``context.output``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import Column, Table
+from sqlalchemy.schema import (
+    AddConstraint,
+    Constraint,
+    CreateIndex,
+    CreateTable,
+    DropConstraint,
+    DropIndex,
+    DropTable,
+    DropTableComment,
+    Index,
+    SetColumnComment,
+    SetTableComment,
+)
+from sqlalchemy.sql.elements import ClauseElement
+
+from ..errors import OperationNotSupported
+from . import ddl
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
+
+__all__ = ("DialectImpl", "impl_for", "registered_impls")
+
+_registry: dict[str, type[DialectImpl]] = {}
+
+NOT_GIVEN: Any = False
+"""Alembic's marker for "leave unchanged" in ``server_default=`` and ``comment=``."""
 
 
 class DialectImpl:
-    """Turns directives into DDL for one dialect."""
+    """Turns directives into DDL for one dialect (the generic, SQL-standard form)."""
 
-    name = "default"
-    transactional_ddl = False
+    name: ClassVar[str] = "default"
+    aliases: ClassVar[tuple[str, ...]] = ()
+    transactional_ddl: ClassVar[bool] = False
+    """Whether DDL rolls back with the transaction on this dialect."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        for key in (cls.name, *cls.aliases):
+            _registry[key] = cls
 
     def __init__(self, context: Any) -> None:
         self.context = context
 
+    # -- plumbing ---------------------------------------------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        """The SQLAlchemy dialect statements are compiled for."""
+        dialect: Dialect = self.context.dialect
+        return dialect
+
+    @property
+    def as_sql(self) -> bool:
+        """True offline: statements are written, not executed."""
+        return bool(self.context.as_sql)
+
+    @property
+    def connection(self) -> Connection | None:
+        """The sync connection of the step, None offline."""
+        connection: Connection | None = self.context.connection
+        return connection
+
     def execute(self, construct: Any, params: Any = None) -> Any:
-        raise NotImplementedError
+        """Run `construct` (SQL string, text(), DDL, any executable) or write it offline."""
+        if isinstance(construct, str):
+            construct = sa.text(construct)
+        if self.as_sql:
+            if params:
+                raise OperationNotSupported(
+                    "execute",
+                    f"{self.dialect.name} offline (--sql)",
+                    "bound parameters cannot be rendered; inline the values or use "
+                    "op.inline_literal()",
+                )
+            self.static_output(self._render(construct) + self._terminator())
+            return None
+        connection = self.connection
+        if connection is None:
+            raise OperationNotSupported(
+                "execute", self.dialect.name, "the migration context has no connection"
+            )
+        if params is None:
+            return connection.execute(construct)
+        return connection.execute(construct, params)
+
+    def _render(self, construct: Any) -> str:
+        compiled = construct.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        return str(compiled).replace("\t", "    ").strip()
+
+    def _terminator(self) -> str:
+        return ";"
 
     def static_output(self, text: str) -> None:
-        raise NotImplementedError
+        """Write `text` verbatim (one line, a blank line after) to the offline output."""
+        output = self.context.output
+        if output is None:
+            raise OperationNotSupported(
+                "static_output", self.dialect.name, "offline mode needs an output stream"
+            )
+        output.write(text + "\n\n")
+
+    def reflect_table(self, name: str, schema: str | None, *args: Any, **kw: Any) -> Table:
+        """`name` as the database has it now (online only)."""
+        return Table(name, sa.MetaData(), *args, schema=schema, autoload_with=self.connection, **kw)
+
+    def requires_recreate(self, operations: Any, operation: Any) -> bool:
+        """True when `operation` has to run as a table recreate on this dialect."""
+        return False
+
+    # -- tables -----------------------------------------------------------
+
+    def ddl_bind(self) -> Any:
+        """What SQLAlchemy's DDL events run on: the connection, or offline a mock writing SQL."""
+        if not self.as_sql and self.connection is not None:
+            return self.connection
+        return sa.create_mock_engine(
+            f"{self.dialect.name}://", lambda statement, *args, **kw: self.execute(statement)
+        )
+
+    def create_table(self, table: Table, *, if_not_exists: bool = False) -> None:
+        """CREATE TABLE (with the types it needs, e.g. PostgreSQL ENUMs), indexes, comments."""
+        bind, runner = self.ddl_bind(), _DDLRunner()
+        # the table events create what the columns' types need first, as create_all does
+        table.dispatch.before_create(table, bind, checkfirst=False, _ddl_runner=runner)
+        self.execute(CreateTable(table, if_not_exists=if_not_exists))
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            self.execute(CreateIndex(index, if_not_exists=if_not_exists))
+        if self.dialect.supports_comments and not self.dialect.inline_comments:
+            if table.comment is not None:
+                self.execute(SetTableComment(table))
+            for column in table.columns:
+                if column.comment is not None:
+                    self.execute(SetColumnComment(column))
+        table.dispatch.after_create(table, bind, checkfirst=False, _ddl_runner=runner)
+
+    def drop_table(self, table: Table, *, if_exists: bool = False) -> None:
+        """DROP TABLE (and, through the table events, what its given columns' types made)."""
+        bind, runner = self.ddl_bind(), _DDLRunner()
+        table.dispatch.before_drop(table, bind, checkfirst=False, _ddl_runner=runner)
+        self.execute(DropTable(table, if_exists=if_exists))
+        table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=runner)
+
+    def rename_table(self, old: str, new: str, schema: str | None) -> None:
+        """ALTER TABLE old RENAME TO new."""
+        self.execute(ddl.RenameTable(old, new, schema))
+
+    def create_table_comment(self, table: Table) -> None:
+        """COMMENT ON TABLE."""
+        self.execute(SetTableComment(table))
+
+    def drop_table_comment(self, table: Table) -> None:
+        """Remove the table's comment."""
+        self.execute(DropTableComment(table))
+
+    # -- columns ----------------------------------------------------------
+
+    def add_column(
+        self, table_name: str, column: Column[Any], schema: str | None, if_not_exists: bool
+    ) -> None:
+        """ALTER TABLE ADD COLUMN; the column's comment separately where not inline."""
+        self.execute(ddl.AddColumn(table_name, column, schema, if_not_exists))
+        if (
+            column.comment is not None
+            and self.dialect.supports_comments
+            and not self.dialect.inline_comments
+        ):
+            self.execute(SetColumnComment(column))
+
+    def drop_column(
+        self, table_name: str, column: str, schema: str | None, if_exists: bool
+    ) -> None:
+        """ALTER TABLE DROP COLUMN."""
+        self.execute(ddl.DropColumn(table_name, column, schema, if_exists))
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        nullable: bool | None = None,
+        server_default: Any = NOT_GIVEN,
+        new_column_name: str | None = None,
+        type_: Any = None,
+        comment: Any = NOT_GIVEN,
+        autoincrement: bool | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
+        existing_nullable: bool | None = None,
+        existing_comment: str | None = None,
+        existing_autoincrement: bool | None = None,
+        **dialect_kw: Any,
+    ) -> None:
+        """One ALTER per changed property; the rename last."""
+        hints: dict[str, Any] = {
+            "schema": schema,
+            "existing_type": existing_type,
+            "existing_nullable": existing_nullable,
+            "existing_server_default": existing_server_default,
+            "existing_comment": existing_comment,
+        }
+        if type_ is not None:
+            using = dialect_kw.get(f"{self.name}_using")
+            self.execute(ddl.ColumnType(table_name, column_name, type_, using, **hints))
+        if nullable is not None:
+            self.execute(ddl.ColumnNullable(table_name, column_name, nullable, **hints))
+        if server_default is not NOT_GIVEN:
+            self.execute(ddl.ColumnDefault(table_name, column_name, server_default, **hints))
+        if comment is not NOT_GIVEN:
+            self.set_column_comment(table_name, column_name, comment, schema)
+        if new_column_name is not None:
+            self.execute(ddl.ColumnName(table_name, column_name, new_column_name, **hints))
+
+    def set_column_comment(
+        self, table_name: str, column_name: str, comment: str | None, schema: str | None
+    ) -> None:
+        """COMMENT ON COLUMN (None removes it)."""
+        column: Column[Any] = Column(column_name, sa.types.NULLTYPE, comment=comment)
+        Table(table_name, sa.MetaData(), column, schema=schema)
+        self.execute(SetColumnComment(column))
+
+    # -- constraints and indexes -------------------------------------------
+
+    def add_constraint(self, constraint: Constraint) -> None:
+        """ALTER TABLE ADD CONSTRAINT."""
+        self.execute(AddConstraint(constraint))
+
+    def drop_constraint(self, constraint: Constraint, *, if_exists: bool = False) -> None:
+        """ALTER TABLE DROP CONSTRAINT."""
+        self.execute(DropConstraint(constraint, if_exists=if_exists))
+
+    def create_exclude_constraint(self, constraint: Constraint) -> None:
+        """EXCLUDE constraints are PostgreSQL's."""
+        raise OperationNotSupported(
+            "create_exclude_constraint",
+            self.dialect.name,
+            "EXCLUDE constraints exist on PostgreSQL only; use a unique index or a trigger",
+        )
+
+    def create_index(self, index: Index, *, if_not_exists: bool = False) -> None:
+        """CREATE INDEX."""
+        self.execute(CreateIndex(index, if_not_exists=if_not_exists))
+
+    def drop_index(self, index: Index, *, if_exists: bool = False) -> None:
+        """DROP INDEX."""
+        self.execute(DropIndex(index, if_exists=if_exists))
+
+    # -- data -------------------------------------------------------------
+
+    def bulk_insert(
+        self, table: Table, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True
+    ) -> None:
+        """INSERT the rows: one executemany online, one INSERT per row offline."""
+        if not rows:
+            return
+        if self.as_sql:
+            for row in rows:
+                values = {
+                    key: value
+                    if isinstance(value, ClauseElement)
+                    else sa.literal(value, table.c[key].type)
+                    for key, value in row.items()
+                }
+                self.execute(table.insert().values(**values))
+            return
+        if multiinsert and not any(_has_clauses(row.values()) for row in rows):
+            self.execute(table.insert(), [dict(row) for row in rows])
+            return
+        for row in rows:
+            self.execute(table.insert().values(**row))
+
+
+class _DDLRunner:
+    """Stands in for SQLAlchemy's DDL generator in table events: types created once."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Any, Any] = {}
+
+
+def _has_clauses(values: Iterable[Any]) -> bool:
+    return any(isinstance(value, ClauseElement) for value in values)
+
+
+def registered_impls() -> Mapping[str, type[DialectImpl]]:
+    """Every registered implementation by dialect name (the dialect modules loaded)."""
+    from . import impl_mysql, impl_postgresql, impl_sqlite  # noqa: F401  (they register)
+
+    return dict(_registry)
 
 
 def impl_for(context: Any) -> DialectImpl:
     """The registered implementation for ``context.dialect.name``."""
-    raise NotImplementedError
+    impls = registered_impls()
+    dialect = context.dialect
+    # MariaDB is served by SQLAlchemy's "mysql" dialect too; it differs enough to be its own
+    key = "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
+    cls = impls.get(key, DialectImpl)
+    return cls(context)
+
+
+_registry[DialectImpl.name] = DialectImpl

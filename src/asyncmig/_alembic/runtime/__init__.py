@@ -1,0 +1,1 @@
+"""``alembic.runtime`` for scripts loaded by asyncmig."""

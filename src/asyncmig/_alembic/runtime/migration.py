@@ -1,0 +1,5 @@
+"""``alembic.runtime.migration``: ``MigrationContext`` is asyncmig's."""
+
+from ..._runtime.context import MigrationContext
+
+__all__ = ("MigrationContext",)

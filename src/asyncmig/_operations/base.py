@@ -1,0 +1,200 @@
+"""``Operations`` (what ``op`` is during a step) and the directive-registration API.
+
+Directives are :class:`MigrateOperation` subclasses.  ``register_operation(name)``
+turns a classmethod of such a class into the method ``Operations.<name>``;
+``implementation_for(OpClass)`` registers the function that carries an operation
+out.  asyncmig's own directives use exactly this API, and so can third-party
+packages written for Alembic (alembic-utils, alembic-postgresql-enum) through the
+``alembic.operations`` alias.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import conv
+
+from ..errors import OperationNotSupported
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from .batch import BatchOperations
+
+__all__ = ("MigrateOperation", "Operations")
+
+_OpT = TypeVar("_OpT", bound=type)
+_ImplFn = Callable[[Any, Any], Any]
+
+
+class MigrateOperation:
+    """Base class of every directive object (Alembic's ``MigrateOperation``)."""
+
+    @functools.cached_property
+    def info(self) -> dict[Any, Any]:
+        """Free-form data a plugin may attach to the operation."""
+        return {}
+
+    def reverse(self) -> MigrateOperation:
+        """The operation that undoes this one, where there is one."""
+        raise NotImplementedError(f"{type(self).__name__} has no reverse")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """Autogenerate's diff form of the operation."""
+        raise NotImplementedError(f"{type(self).__name__} has no diff tuple")
+
+
+class Operations:
+    """Alembic's ``op``: schema directives bound to one migration context."""
+
+    _to_impl: ClassVar[dict[type, _ImplFn]] = {}
+
+    def __init__(self, migration_context: Any, impl: Any = None) -> None:
+        self.migration_context = migration_context
+        self.impl = impl if impl is not None else migration_context.impl
+
+    # -- registration -------------------------------------------------------
+
+    @classmethod
+    def register_operation(cls, name: str, sourcename: str | None = None) -> Callable[[_OpT], _OpT]:
+        """Class decorator: make ``OpClass.<sourcename or name>`` the method ``cls.<name>``."""
+
+        def register(op_cls: _OpT) -> _OpT:
+            source = getattr(op_cls, sourcename or name)
+
+            @functools.wraps(source)
+            def directive(self: Operations, *args: Any, **kw: Any) -> Any:
+                return source(self, *args, **kw)
+
+            directive.__name__ = name
+            directive.__qualname__ = f"{cls.__name__}.{name}"
+            setattr(cls, name, directive)
+            return op_cls
+
+        return register
+
+    @classmethod
+    def implementation_for(cls, op_cls: type) -> Callable[[_ImplFn], _ImplFn]:
+        """Function decorator: `fn(operations, operation)` carries out `op_cls` operations."""
+
+        def register(fn: _ImplFn) -> _ImplFn:
+            Operations._to_impl[op_cls] = fn
+            return fn
+
+        return register
+
+    @classmethod
+    @contextmanager
+    def context(cls, migration_context: Any) -> Iterator[Operations]:
+        """Operations bound to `migration_context`, and ``op`` meaning them, for a block."""
+        from .._proxy import activated
+
+        operations = cls(migration_context)
+        with activated(operations, migration_context):
+            yield operations
+
+    # -- dispatch -----------------------------------------------------------
+
+    def invoke(self, operation: Any) -> Any:
+        """Carry out `operation` with its registered implementation."""
+        if self.impl.requires_recreate(self, operation):
+            from .recreate import recreate_for
+
+            return recreate_for(self, [operation])
+        return self.implementation(operation)(self, operation)
+
+    @classmethod
+    def implementation(cls, operation: Any) -> _ImplFn:
+        """The function registered for `operation`'s class (or its nearest base)."""
+        for klass in type(operation).__mro__:
+            fn = Operations._to_impl.get(klass)
+            if fn is not None:
+                return fn
+        raise NotImplementedError(
+            f"no implementation registered for {type(operation).__name__}; "
+            "decorate one with @Operations.implementation_for"
+        )
+
+    # -- helpers a script calls directly -------------------------------------
+
+    def get_context(self) -> Any:
+        """The MigrationContext of the running step."""
+        return self.migration_context
+
+    def get_bind(self) -> Connection:
+        """The step's sync Connection (``.dialect``, ``.engine.url``, ``.execute``)."""
+        bind: Connection | None = self.migration_context.connection
+        if bind is None:
+            raise OperationNotSupported(
+                "get_bind",
+                f"{self.migration_context.dialect.name} offline (--sql)",
+                "there is no connection when rendering SQL; guard data migrations with "
+                "`if not context.is_offline_mode():`",
+            )
+        return bind
+
+    def f(self, name: str) -> conv:
+        """Mark `name` as final: the naming convention will not rewrite it."""
+        return conv(name)
+
+    def inline_literal(self, value: Any, type_: Any = None) -> Any:
+        """A literal rendered inline in SQL (online and offline alike)."""
+        return sa.literal(value, type_).render_literal_execute()
+
+    def batch_alter_table(self, table_name: str, **kw: Any) -> Any:
+        """Group changes to one table; on SQLite they run as one table recreate."""
+        from .batch import batch_alter_table
+
+        return batch_alter_table(self, table_name, **kw)
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Run the block outside the step's transaction (e.g. CREATE INDEX CONCURRENTLY)."""
+        with self.migration_context.autocommit_block():
+            yield
+
+    def run_async(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Await ``fn(async_connection)`` from inside the step, and return its result.
+
+        The step runs inside ``AsyncConnection.run_sync`` (a greenlet); this hands a
+        data migration written against SQLAlchemy's asyncio API the AsyncConnection of
+        the step.  The runtime puts it in ``context.opts["async_connection"]``; where it
+        is absent it is recovered from the step's sync connection.
+        """
+        from sqlalchemy.ext.asyncio import AsyncConnection
+        from sqlalchemy.util import await_only
+
+        context = self.migration_context
+        if context.as_sql or context.connection is None:
+            raise OperationNotSupported(
+                "run_async",
+                f"{context.dialect.name} offline (--sql)",
+                "async data migrations need a live connection; guard them with "
+                "`if not context.is_offline_mode():`",
+            )
+        connection = context.opts.get("async_connection")
+        if connection is None:
+            connection = AsyncConnection._retrieve_proxy_for_target(context.connection)
+        if connection is None:
+            raise OperationNotSupported(
+                "run_async",
+                context.dialect.name,
+                "the step does not run on an AsyncConnection; call it from a step run by "
+                "asyncmig's runner",
+            )
+        return await_only(fn(connection))
+
+    if TYPE_CHECKING:
+        # Directives are attached by register_operation; declared here for type checkers.
+        def __getattr__(self, name: str) -> Any: ...
+
+
+def batch_operations_class() -> type[BatchOperations]:
+    """The BatchOperations class (imported late: batch builds on this module)."""
+    from .batch import BatchOperations
+
+    return BatchOperations

@@ -1,0 +1,400 @@
+"""Constraint directives: unique, primary key, foreign key, check, exclude, drop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.schema import (
+    CheckConstraint,
+    Constraint,
+    ForeignKeyConstraint,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+)
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import NULLTYPE
+
+from ..errors import OperationNotSupported
+from . import naming, objects
+from .base import MigrateOperation, Operations
+
+__all__ = (
+    "CreateCheckConstraintOp",
+    "CreateExcludeConstraintOp",
+    "CreateForeignKeyOp",
+    "CreatePrimaryKeyOp",
+    "CreateUniqueConstraintOp",
+    "DropConstraintOp",
+    "constraint_kinds",
+)
+
+constraint_kinds: dict[str | None, type[Constraint]] = {
+    "foreignkey": ForeignKeyConstraint,
+    "unique": UniqueConstraint,
+    "check": CheckConstraint,
+    "primary": PrimaryKeyConstraint,
+    None: Constraint,
+}
+"""``drop_constraint(type_=...)`` names and the constraint class each means."""
+
+
+class _AddConstraintOp(MigrateOperation):
+    """A directive that adds one constraint to a table."""
+
+    table_name: str
+    schema: str | None
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """The constraint this operation adds."""
+        raise NotImplementedError
+
+
+@Operations.register_operation("create_unique_constraint")
+class CreateUniqueConstraintOp(_AddConstraintOp):
+    """``op.create_unique_constraint(name, table, columns, schema=None, **kw)``."""
+
+    def __init__(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.columns = list(columns)
+        self.schema = schema
+        self.kw = kw
+
+    @classmethod
+    def create_unique_constraint(
+        cls,
+        operations: Operations,
+        constraint_name: str | None,
+        table_name: str,
+        columns: Sequence[str],
+        **kw: Any,
+    ) -> None:
+        """Add a UNIQUE constraint (None: named by the naming convention)."""
+        operations.invoke(cls(constraint_name, table_name, columns, **kw))
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """The UniqueConstraint, on a stand-in table."""
+        return objects.unique_constraint(
+            operations.migration_context.opts,
+            self.constraint_name,
+            self.table_name,
+            self.columns,
+            self.schema,
+            **self.kw,
+        )
+
+
+@Operations.register_operation("create_primary_key")
+class CreatePrimaryKeyOp(_AddConstraintOp):
+    """``op.create_primary_key(name, table, columns, schema=None)``."""
+
+    def __init__(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.columns = list(columns)
+        self.schema = schema
+
+    @classmethod
+    def create_primary_key(
+        cls,
+        operations: Operations,
+        constraint_name: str | None,
+        table_name: str,
+        columns: Sequence[str],
+        schema: str | None = None,
+    ) -> None:
+        """Add a PRIMARY KEY constraint."""
+        operations.invoke(cls(constraint_name, table_name, columns, schema=schema))
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """The PrimaryKeyConstraint, on a stand-in table."""
+        return objects.primary_key(
+            operations.migration_context.opts,
+            self.constraint_name,
+            self.table_name,
+            self.columns,
+            self.schema,
+        )
+
+
+@Operations.register_operation("create_foreign_key")
+class CreateForeignKeyOp(_AddConstraintOp):
+    """``op.create_foreign_key(name, source, referent, local_cols, remote_cols, ...)``."""
+
+    def __init__(
+        self,
+        constraint_name: str | None,
+        source_table: str,
+        referent_table: str,
+        local_cols: Sequence[str],
+        remote_cols: Sequence[str],
+        *,
+        source_schema: str | None = None,
+        referent_schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = source_table
+        self.referent_table = referent_table
+        self.local_cols = list(local_cols)
+        self.remote_cols = list(remote_cols)
+        self.schema = source_schema
+        self.referent_schema = referent_schema
+        # onupdate, ondelete, deferrable, initially, match and dialect kwargs
+        self.kw = {key: value for key, value in kw.items() if value is not None}
+
+    @classmethod
+    def create_foreign_key(  # noqa: PLR0917  (Alembic's positional order; scripts use it)
+        cls,
+        operations: Operations,
+        constraint_name: str | None,
+        source_table: str,
+        referent_table: str,
+        local_cols: Sequence[str],
+        remote_cols: Sequence[str],
+        **kw: Any,
+    ) -> None:
+        """Add a FOREIGN KEY (None: named by the naming convention)."""
+        operations.invoke(
+            cls(constraint_name, source_table, referent_table, local_cols, remote_cols, **kw)
+        )
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """The ForeignKeyConstraint between stand-in tables."""
+        return objects.foreign_key(
+            operations.migration_context.opts,
+            self.constraint_name,
+            self.table_name,
+            self.referent_table,
+            local_cols=self.local_cols,
+            remote_cols=self.remote_cols,
+            source_schema=self.schema,
+            referent_schema=self.referent_schema,
+            **self.kw,
+        )
+
+
+@Operations.register_operation("create_check_constraint")
+class CreateCheckConstraintOp(_AddConstraintOp):
+    """``op.create_check_constraint(name, table, condition, schema=None, **kw)``."""
+
+    def __init__(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        condition: str | ClauseElement,
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.condition = condition
+        self.schema = schema
+        self.kw = kw
+
+    @classmethod
+    def create_check_constraint(
+        cls,
+        operations: Operations,
+        constraint_name: str | None,
+        table_name: str,
+        condition: str | ClauseElement,
+        **kw: Any,
+    ) -> None:
+        """Add a CHECK constraint."""
+        operations.invoke(cls(constraint_name, table_name, condition, **kw))
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """The CheckConstraint, on a stand-in table."""
+        return objects.check_constraint(
+            operations.migration_context.opts,
+            self.constraint_name,
+            self.table_name,
+            self.condition,
+            schema=self.schema,
+            **self.kw,
+        )
+
+
+@Operations.register_operation("create_exclude_constraint")
+class CreateExcludeConstraintOp(_AddConstraintOp):
+    """``op.create_exclude_constraint(name, table, (col, op), ..., using=, where=)``."""
+
+    def __init__(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        elements: Sequence[Any],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.elements = list(elements)
+        self.schema = schema
+        self.kw = kw
+
+    @classmethod
+    def create_exclude_constraint(
+        cls,
+        operations: Operations,
+        constraint_name: str | None,
+        table_name: str,
+        *elements: Any,
+        **kw: Any,
+    ) -> None:
+        """Add a PostgreSQL EXCLUDE constraint."""
+        operations.invoke(cls(constraint_name, table_name, elements, **kw))
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """The ExcludeConstraint, on a stand-in table."""
+        from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+        names = [e[0] for e in self.elements if isinstance(e[0], str)]
+        table = objects.table(
+            operations.migration_context.opts, self.table_name, schema=self.schema
+        )
+        for name in names:
+            if name not in table.c:
+                table.append_column(Column(name, NULLTYPE))
+        constraint = ExcludeConstraint(*self.elements, name=self.constraint_name, **self.kw)
+        table.append_constraint(constraint)
+        return constraint
+
+
+@Operations.register_operation("drop_constraint")
+class DropConstraintOp(MigrateOperation):
+    """``op.drop_constraint(name, table, type_=None, schema=None, if_exists=None)``."""
+
+    def __init__(
+        self,
+        constraint_name: str | None,
+        table_name: str,
+        type_: str | None = None,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        columns: Sequence[str] | None = None,
+        referent_table: str | None = None,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.constraint_type = type_
+        self.schema = schema
+        self.if_exists = if_exists
+        self.columns = list(columns or ())
+        self.referent_table = referent_table
+
+    @classmethod
+    def drop_constraint(
+        cls,
+        operations: Operations,
+        constraint_name: str | None,
+        table_name: str,
+        type_: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Drop a constraint; ``type_`` is foreignkey, unique, check or primary.
+
+        With ``constraint_name=None`` the name comes from the naming convention:
+        enough for ``type_="primary"``; other kinds also need ``columns=[...]`` (and
+        ``referent_table=`` for a foreign key), an asyncmig extension.
+        """
+        operations.invoke(cls(constraint_name, table_name, type_, **kw))
+
+    def to_constraint(self, operations: Operations) -> Constraint:
+        """A stand-in constraint of the right kind, carrying the name to drop."""
+        opts = operations.migration_context.opts
+        kind = self.constraint_type
+        if kind not in constraint_kinds:
+            raise OperationNotSupported(
+                "drop_constraint",
+                operations.migration_context.dialect.name,
+                f"type_={kind!r} is not a constraint kind; use one of "
+                "'foreignkey', 'unique', 'check', 'primary'",
+            )
+        cols = self.columns
+        name = self.constraint_name
+        dialect = operations.migration_context.dialect.name
+        if name is None and not cols and kind != "primary":
+            raise OperationNotSupported(
+                "drop_constraint",
+                dialect,
+                f"the constraint on {self.table_name!r} has no name to drop; give its name "
+                "(op.f('...')), or columns=[...] so the naming convention can derive it",
+            )
+        constraint: Constraint
+        if kind == "foreignkey":
+            constraint = objects.foreign_key(
+                opts,
+                name,
+                self.table_name,
+                self.referent_table or "_referent",
+                local_cols=cols or ["_x"],
+                remote_cols=["_y"] * max(len(cols), 1),
+                source_schema=self.schema,
+            )
+        elif kind == "unique":
+            constraint = objects.unique_constraint(opts, name, self.table_name, cols, self.schema)
+        elif kind == "primary":
+            constraint = objects.primary_key(opts, name, self.table_name, cols, self.schema)
+        elif kind == "check":
+            constraint = objects.check_constraint(
+                opts, name, self.table_name, "1", schema=self.schema
+            )
+        else:
+            table = objects.table(opts, self.table_name, schema=self.schema)
+            constraint = Constraint(name=name)
+            table.append_constraint(constraint)
+        if name is None:
+            derived = naming.name_for(
+                constraint, constraint.table, naming.convention_for(opts, with_default=True)
+            )
+            if derived is None:
+                raise OperationNotSupported(
+                    "drop_constraint",
+                    dialect,
+                    f"the naming convention gives no name for this constraint on "
+                    f"{self.table_name!r}; give the constraint's name",
+                )
+            constraint.name = naming.conv(derived)
+        return constraint
+
+
+@Operations.implementation_for(CreateUniqueConstraintOp)
+@Operations.implementation_for(CreatePrimaryKeyOp)
+@Operations.implementation_for(CreateForeignKeyOp)
+@Operations.implementation_for(CreateCheckConstraintOp)
+def _add_constraint(operations: Operations, operation: _AddConstraintOp) -> None:
+    operations.impl.add_constraint(operation.to_constraint(operations))
+
+
+@Operations.implementation_for(CreateExcludeConstraintOp)
+def _create_exclude(operations: Operations, operation: CreateExcludeConstraintOp) -> None:
+    operations.impl.create_exclude_constraint(operation.to_constraint(operations))
+
+
+@Operations.implementation_for(DropConstraintOp)
+def _drop_constraint(operations: Operations, operation: DropConstraintOp) -> None:
+    operations.impl.drop_constraint(
+        operation.to_constraint(operations), if_exists=bool(operation.if_exists)
+    )

@@ -1,0 +1,217 @@
+"""DDL elements SQLAlchemy lacks: ALTER TABLE ... ADD/DROP/ALTER COLUMN, RENAME.
+
+Each element compiles through SQLAlchemy's DDL compiler, so identifiers are quoted
+by the dialect's preparer and types, defaults and column specifications are
+rendered by the dialect itself.  The generic (PostgreSQL-shaped) form is defined
+here; dialect modules override one element for one dialect with ``@compiles``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.types import TypeEngine
+
+__all__ = (
+    "AddColumn",
+    "AlterColumn",
+    "ColumnDefault",
+    "ColumnName",
+    "ColumnNullable",
+    "ColumnType",
+    "DropColumn",
+    "RenameTable",
+    "alter_table",
+    "column_name",
+    "default_string",
+    "table_name",
+    "type_string",
+)
+
+
+class AlterTable(ExecutableDDLElement):
+    """``ALTER TABLE <table> ...``: the common part of every element below."""
+
+    inherit_cache = False
+
+    def __init__(self, table: str, schema: str | None = None) -> None:
+        self.table = table
+        self.schema = schema
+
+
+class RenameTable(AlterTable):
+    """``ALTER TABLE old RENAME TO new``."""
+
+    def __init__(self, table: str, new_name: str, schema: str | None = None) -> None:
+        super().__init__(table, schema)
+        self.new_name = new_name
+
+
+class AddColumn(AlterTable):
+    """``ALTER TABLE t ADD COLUMN <spec>``; `column` is attached to a Table."""
+
+    def __init__(
+        self,
+        table: str,
+        column: Column[Any],
+        schema: str | None = None,
+        if_not_exists: bool = False,
+    ) -> None:
+        super().__init__(table, schema)
+        self.column = column
+        self.if_not_exists = if_not_exists
+
+
+class DropColumn(AlterTable):
+    """``ALTER TABLE t DROP COLUMN c``."""
+
+    def __init__(
+        self, table: str, column: str, schema: str | None = None, if_exists: bool = False
+    ) -> None:
+        super().__init__(table, schema)
+        self.column = column
+        self.if_exists = if_exists
+
+
+class AlterColumn(AlterTable):
+    """One change to one column, with what is known of the column as it is."""
+
+    def __init__(
+        self,
+        table: str,
+        column: str,
+        schema: str | None = None,
+        *,
+        existing_type: TypeEngine[Any] | None = None,
+        existing_nullable: bool | None = None,
+        existing_server_default: Any = None,
+        existing_comment: str | None = None,
+    ) -> None:
+        super().__init__(table, schema)
+        self.column = column
+        self.existing_type = existing_type
+        self.existing_nullable = existing_nullable
+        self.existing_server_default = existing_server_default
+        self.existing_comment = existing_comment
+
+
+class ColumnNullable(AlterColumn):
+    """``ALTER COLUMN c SET/DROP NOT NULL``."""
+
+    def __init__(self, table: str, column: str, nullable: bool, **kw: Any) -> None:
+        super().__init__(table, column, **kw)
+        self.nullable = nullable
+
+
+class ColumnType(AlterColumn):
+    """``ALTER COLUMN c TYPE t`` (PostgreSQL: optionally ``USING expr``)."""
+
+    def __init__(
+        self, table: str, column: str, type_: TypeEngine[Any], using: Any = None, **kw: Any
+    ) -> None:
+        super().__init__(table, column, **kw)
+        self.type_ = type_
+        self.using = using
+
+
+class ColumnDefault(AlterColumn):
+    """``ALTER COLUMN c SET DEFAULT x`` or, for None, ``DROP DEFAULT``."""
+
+    def __init__(self, table: str, column: str, default: Any, **kw: Any) -> None:
+        super().__init__(table, column, **kw)
+        self.default = default
+
+
+class ColumnName(AlterColumn):
+    """``ALTER TABLE t RENAME COLUMN c TO d``."""
+
+    def __init__(self, table: str, column: str, new_name: str, **kw: Any) -> None:
+        super().__init__(table, column, **kw)
+        self.new_name = new_name
+
+
+def table_name(compiler: DDLCompiler, name: str, schema: str | None) -> str:
+    """`name` (schema-qualified where given) quoted by the dialect's preparer."""
+    preparer = compiler.preparer
+    quoted = preparer.quote(name)
+    return f"{preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+
+def column_name(compiler: DDLCompiler, name: str) -> str:
+    """A column name quoted by the dialect's preparer."""
+    return compiler.preparer.quote(name)
+
+
+def alter_table(compiler: DDLCompiler, element: AlterTable) -> str:
+    """``ALTER TABLE <quoted table>``."""
+    return f"ALTER TABLE {table_name(compiler, element.table, element.schema)}"
+
+
+def type_string(compiler: DDLCompiler, type_: TypeEngine[Any]) -> str:
+    """`type_` as the dialect spells it in DDL."""
+    return str(compiler.dialect.type_compiler_instance.process(type_))
+
+
+def default_string(compiler: DDLCompiler, default: Any) -> str | None:
+    """A server default (str, text(), expression, DefaultClause) rendered by the dialect."""
+    from sqlalchemy.schema import DefaultClause
+
+    if isinstance(default, DefaultClause):
+        default = default.arg
+    probe: Column[Any] = Column("_", server_default=default)
+    return compiler.get_column_default_string(probe)
+
+
+@compiles(RenameTable)
+def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"{alter_table(compiler, element)} RENAME TO {compiler.preparer.quote(element.new_name)}"
+
+
+@compiles(AddColumn)
+def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    guard = " IF NOT EXISTS" if element.if_not_exists else ""
+    spec = compiler.get_column_specification(element.column)
+    return f"{alter_table(compiler, element)} ADD COLUMN{guard} {spec}"
+
+
+@compiles(DropColumn)
+def _drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    guard = " IF EXISTS" if element.if_exists else ""
+    return (
+        f"{alter_table(compiler, element)} DROP COLUMN{guard} "
+        f"{column_name(compiler, element.column)}"
+    )
+
+
+def _alter_column(compiler: DDLCompiler, element: AlterColumn) -> str:
+    return f"{alter_table(compiler, element)} ALTER COLUMN {column_name(compiler, element.column)}"
+
+
+@compiles(ColumnNullable)
+def _column_nullable(element: ColumnNullable, compiler: DDLCompiler, **kw: Any) -> str:
+    action = "DROP NOT NULL" if element.nullable else "SET NOT NULL"
+    return f"{_alter_column(compiler, element)} {action}"
+
+
+@compiles(ColumnType)
+def _column_type(element: ColumnType, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"{_alter_column(compiler, element)} TYPE {type_string(compiler, element.type_)}"
+
+
+@compiles(ColumnDefault)
+def _column_default(element: ColumnDefault, compiler: DDLCompiler, **kw: Any) -> str:
+    rendered = default_string(compiler, element.default) if element.default is not None else None
+    action = f"SET DEFAULT {rendered}" if rendered is not None else "DROP DEFAULT"
+    return f"{_alter_column(compiler, element)} {action}"
+
+
+@compiles(ColumnName)
+def _column_name(element: ColumnName, compiler: DDLCompiler, **kw: Any) -> str:
+    return (
+        f"{alter_table(compiler, element)} RENAME COLUMN "
+        f"{column_name(compiler, element.column)} TO {column_name(compiler, element.new_name)}"
+    )

@@ -1,0 +1,243 @@
+"""MySQL and MariaDB: ``MODIFY``/``CHANGE`` column, per-kind ``DROP`` of constraints."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import Table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import (
+    CheckConstraint,
+    Constraint,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+)
+from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.types import TypeEngine
+
+from ..errors import OperationNotSupported
+from . import ddl
+from .impl import NOT_GIVEN, DialectImpl
+from .index_ops import NO_TABLE_KEY
+
+__all__ = ("MariaDBImpl", "MySQLImpl")
+
+
+class ModifyColumn(ddl.AlterColumn):
+    """``ALTER TABLE t MODIFY c <full spec>`` or ``CHANGE c d <full spec>``."""
+
+    def __init__(
+        self,
+        table: str,
+        column: str,
+        *,
+        schema: str | None,
+        new_name: str | None,
+        type_: TypeEngine[Any],
+        nullable: bool,
+        server_default: Any,
+        autoincrement: bool,
+        comment: str | None,
+    ) -> None:
+        super().__init__(table, column, schema=schema)
+        self.new_name = new_name
+        self.type_ = type_
+        self.nullable = nullable
+        self.server_default = server_default
+        self.autoincrement = autoincrement
+        self.comment = comment
+
+
+class DropTypedConstraint(ddl.AlterTable):
+    """MySQL drops each constraint kind with its own words."""
+
+    def __init__(self, table: str, schema: str | None, kind: str, name: str | None) -> None:
+        super().__init__(table, schema)
+        self.kind = kind
+        self.name = name
+
+
+class MySQLImpl(DialectImpl):
+    """MySQL and MariaDB.
+
+    DDL is not transactional here: every CREATE/ALTER/DROP commits implicitly, so a
+    failed step leaves the statements before the failure applied
+    (``transactional_ddl = False``); write one schema change per revision where that
+    matters.  ``alter_column`` restates the whole column (``MODIFY``/``CHANGE``);
+    online the properties not given are read from the database, offline the
+    ``existing_*`` hints must give the type.
+    """
+
+    name = "mysql"
+    transactional_ddl = False
+    check_drop_words: ClassVar[str] = "CHECK"
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        nullable: bool | None = None,
+        server_default: Any = NOT_GIVEN,
+        new_column_name: str | None = None,
+        type_: Any = None,
+        comment: Any = NOT_GIVEN,
+        autoincrement: bool | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
+        existing_nullable: bool | None = None,
+        existing_comment: str | None = None,
+        existing_autoincrement: bool | None = None,
+        **dialect_kw: Any,
+    ) -> None:
+        """A default-only change is ``ALTER COLUMN SET/DROP DEFAULT``; anything else MODIFY."""
+        only_default = (
+            server_default is not NOT_GIVEN
+            and nullable is None
+            and type_ is None
+            and new_column_name is None
+            and comment is NOT_GIVEN
+            and autoincrement is None
+        )
+        if only_default:
+            self.execute(ddl.ColumnDefault(table_name, column_name, server_default, schema=schema))
+            return
+        if not self.as_sql and (
+            existing_type is None or existing_nullable is None or existing_comment is None
+        ):
+            current = self._current_column(table_name, column_name, schema)
+            if current is not None:
+                existing_type = existing_type if existing_type is not None else current["type"]
+                if existing_nullable is None:
+                    existing_nullable = current["nullable"]
+                if existing_server_default is None and current.get("default") is not None:
+                    existing_server_default = sa.text(current["default"])
+                if existing_comment is None:
+                    existing_comment = current.get("comment")
+                if existing_autoincrement is None:
+                    existing_autoincrement = bool(current.get("autoincrement") is True)
+        final_type = type_ if type_ is not None else existing_type
+        if final_type is None:
+            raise OperationNotSupported(
+                "alter_column",
+                self.dialect.name,
+                "MySQL restates the whole column; give existing_type= (and existing_nullable=, "
+                "existing_server_default=) when rendering offline SQL",
+            )
+        self.execute(
+            ModifyColumn(
+                table_name,
+                column_name,
+                schema=schema,
+                new_name=new_column_name,
+                type_=final_type,
+                nullable=nullable if nullable is not None else existing_nullable is not False,
+                server_default=(
+                    server_default if server_default is not NOT_GIVEN else existing_server_default
+                ),
+                autoincrement=bool(
+                    autoincrement if autoincrement is not None else existing_autoincrement
+                ),
+                comment=comment if comment is not NOT_GIVEN else existing_comment,
+            )
+        )
+
+    def _current_column(
+        self, table_name: str, column_name: str, schema: str | None
+    ) -> dict[str, Any] | None:
+        inspector = sa.inspect(self.connection)
+        for column in inspector.get_columns(table_name, schema=schema):
+            if column["name"] == column_name:
+                return dict(column)
+        return None
+
+    def set_column_comment(
+        self, table_name: str, column_name: str, comment: str | None, schema: str | None
+    ) -> None:
+        """MySQL has no COMMENT ON: restate the column with its new comment."""
+        self.alter_column(table_name, column_name, schema=schema, comment=comment)
+
+    def drop_constraint(self, constraint: Constraint, *, if_exists: bool = False) -> None:
+        """DROP FOREIGN KEY / DROP INDEX / DROP CHECK / DROP PRIMARY KEY by kind."""
+        kinds = {
+            ForeignKeyConstraint: "FOREIGN KEY",
+            UniqueConstraint: "INDEX",
+            CheckConstraint: self.check_drop_words,
+            PrimaryKeyConstraint: "PRIMARY KEY",
+        }
+        table = constraint.table
+        assert isinstance(table, Table)
+        kind = next((word for cls, word in kinds.items() if isinstance(constraint, cls)), None)
+        if kind is None:
+            super().drop_constraint(constraint, if_exists=if_exists)
+            return
+        name = None if kind == "PRIMARY KEY" else str(constraint.name)
+        self.execute(DropTypedConstraint(table.name, table.schema, kind, name))
+
+    def drop_index(self, index: Index, *, if_exists: bool = False) -> None:
+        """MySQL's DROP INDEX names the table."""
+        if index.info.get(NO_TABLE_KEY):
+            raise OperationNotSupported(
+                "drop_index",
+                self.dialect.name,
+                f"MySQL needs the table: op.drop_index({index.name!r}, table_name='...')",
+            )
+        super().drop_index(index, if_exists=if_exists)
+
+    def rename_table(self, old: str, new: str, schema: str | None) -> None:
+        """MySQL's RENAME TO needs the schema on the new name too."""
+        self.execute(_RenameQualified(old, new, schema))
+
+
+class MariaDBImpl(MySQLImpl):
+    """MariaDB: as MySQL, but a CHECK constraint is dropped with DROP CONSTRAINT.
+
+    Like MySQL, MariaDB commits every DDL statement implicitly: nothing of a failed
+    step's DDL rolls back (``transactional_ddl = False``).
+    """
+
+    name = "mariadb"
+    check_drop_words = "CONSTRAINT"
+
+
+class _RenameQualified(ddl.RenameTable):
+    """``ALTER TABLE s.old RENAME TO s.new``."""
+
+
+@compiles(_RenameQualified, "mysql")
+@compiles(_RenameQualified, "mariadb")
+def _rename(element: _RenameQualified, compiler: DDLCompiler, **kw: Any) -> str:
+    new = ddl.table_name(compiler, element.new_name, element.schema)
+    return f"{ddl.alter_table(compiler, element)} RENAME TO {new}"
+
+
+@compiles(ModifyColumn, "mysql")
+@compiles(ModifyColumn, "mariadb")
+def _modify(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    parts = [ddl.type_string(compiler, element.type_), "NULL" if element.nullable else "NOT NULL"]
+    if element.server_default is not None and element.server_default is not NOT_GIVEN:
+        rendered = ddl.default_string(compiler, element.server_default)
+        if rendered is not None:
+            parts.append(f"DEFAULT {rendered}")
+    if element.autoincrement:
+        parts.append("AUTO_INCREMENT")
+    if element.comment is not None:
+        literal = compiler.sql_compiler.render_literal_value(element.comment, sa.String())
+        parts.append(f"COMMENT {literal}")
+    column = ddl.column_name(compiler, element.column)
+    if element.new_name is not None:
+        head = f"CHANGE COLUMN {column} {ddl.column_name(compiler, element.new_name)}"
+    else:
+        head = f"MODIFY {column}"
+    return f"{ddl.alter_table(compiler, element)} {head} {' '.join(parts)}"
+
+
+@compiles(DropTypedConstraint, "mysql")
+@compiles(DropTypedConstraint, "mariadb")
+def _drop_typed(element: DropTypedConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    name = f" {compiler.preparer.quote(element.name)}" if element.name else ""
+    return f"{ddl.alter_table(compiler, element)} DROP {element.kind}{name}"

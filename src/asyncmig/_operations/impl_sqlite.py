@@ -1,0 +1,160 @@
+"""SQLite: plain ALTERs where SQLite has them, a table recreate everywhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Table
+from sqlalchemy.schema import CheckConstraint, Constraint
+
+from ..errors import OperationNotSupported
+from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
+from .constraint_ops import DropConstraintOp, _AddConstraintOp
+from .impl import NOT_GIVEN, DialectImpl
+
+__all__ = ("SQLiteImpl",)
+
+_DROP_COLUMN_SINCE = (3, 35, 0)
+
+
+class SQLiteImpl(DialectImpl):
+    """SQLite.
+
+    SQLite's ALTER TABLE can add a plain column, rename a column or a table and
+    (since 3.35) drop an unconstrained column.  Every other change -- column type,
+    nullability or default, adding a column with a key, constraint or foreign key,
+    dropping a column that carries a constraint or an index, adding or dropping a
+    constraint -- is carried out as a table recreate (see :mod:`.recreate`), inside
+    the step's transaction, keeping the rows, the indexes and the foreign keys.
+    With ``PRAGMA foreign_keys=ON`` the DROP TABLE of a recreate checks (and
+    cascades) references to the table, as SQLite always does; the pragma cannot
+    change inside a transaction, so switch it off on the engine for such steps.
+
+    DDL is transactional on SQLite; the runtime opens the step's transaction with
+    an explicit BEGIN, as the sqlite3 module does not before DDL.  Comments do not
+    exist on SQLite: ``comment=``, ``create_table_comment`` and
+    ``drop_table_comment`` are accepted and ignored, as ``metadata.create_all`` does.
+    """
+
+    name = "sqlite"
+    transactional_ddl = True
+
+    def _server_version(self) -> tuple[int, ...]:
+        version = self.dialect.server_version_info
+        if version is None:
+            import sqlite3
+
+            version = sqlite3.sqlite_version_info
+        return tuple(int(part) for part in version if isinstance(part, int))
+
+    def reflect_table(self, name: str, schema: str | None, *args: Any, **kw: Any) -> Table:
+        """Reflection, plus AUTOINCREMENT, which SQLAlchemy does not reflect on SQLite."""
+        table = super().reflect_table(name, schema, *args, **kw)
+        master = sa.table("sqlite_master", sa.column("name"), sa.column("sql"), schema=schema)
+        connection = self.connection
+        assert connection is not None  # reflection happens online only
+        sql = connection.execute(
+            sa.select(master.c.sql).where(master.c.name == name)
+        ).scalar_one_or_none()
+        if sql and "AUTOINCREMENT" in str(sql).upper():
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+        return table
+
+    def requires_recreate(self, operations: Any, operation: Any) -> bool:
+        """True for every change SQLite's ALTER TABLE cannot make in place."""
+        if isinstance(operation, (_AddConstraintOp, DropConstraintOp)):
+            return not _is_exclude(operation)
+        if isinstance(operation, AlterColumnOp):
+            return bool(set(operation.changes()) - {"new_column_name", "comment"})
+        if isinstance(operation, AddColumnOp):
+            column = operation.column
+            return bool(
+                column.primary_key
+                or column.unique
+                or column.foreign_keys
+                or any(isinstance(c, CheckConstraint) for c in column.constraints)
+                or (not column.nullable and column.server_default is None)
+            )
+        if isinstance(operation, DropColumnOp):
+            return self._drop_needs_recreate(operation)
+        return False
+
+    def _drop_needs_recreate(self, operation: DropColumnOp) -> bool:
+        old_sqlite = self._server_version() < _DROP_COLUMN_SINCE
+        if self.as_sql or self.connection is None:
+            # the table's definition is unknown offline: a plain DROP COLUMN it is
+            # (old SQLite has none at all, and the recreate then asks for copy_from)
+            return old_sqlite
+        if old_sqlite:
+            return True
+        inspector = sa.inspect(self.connection)
+        name, table, schema = operation.column_name, operation.table_name, operation.schema
+        if not inspector.has_table(table, schema=schema):
+            return False  # let the database say so
+        pk = inspector.get_pk_constraint(table, schema=schema)
+        keyed: list[list[Any]] = [
+            list(pk.get("constrained_columns") or []),
+            *(u["column_names"] for u in inspector.get_unique_constraints(table, schema=schema)),
+            *(ix["column_names"] for ix in inspector.get_indexes(table, schema=schema)),
+            *(fk["constrained_columns"] for fk in inspector.get_foreign_keys(table, schema=schema)),
+        ]
+        if any(name in cols for cols in keyed):
+            return True
+        checks = inspector.get_check_constraints(table, schema=schema)
+        return any(name.lower() in str(ck["sqltext"]).lower() for ck in checks)
+
+    def alter_column(self, table_name: str, column_name: str, **kw: Any) -> None:
+        """In place only a rename is possible; comments do not exist here."""
+        new_name = kw.get("new_column_name")
+        others = {
+            key: value
+            for key, value in kw.items()
+            if key in {"nullable", "type_", "autoincrement"} and value is not None
+        }
+        if kw.get("server_default", NOT_GIVEN) is not NOT_GIVEN:
+            others["server_default"] = kw["server_default"]
+        if others:
+            raise OperationNotSupported(
+                "alter_column",
+                "sqlite",
+                f"SQLite cannot change {', '.join(sorted(others))} in place; use "
+                f"op.batch_alter_table({table_name!r}) (recreate='auto') for a table recreate",
+            )
+        if new_name is not None:
+            super().alter_column(
+                table_name, column_name, new_column_name=new_name, schema=kw.get("schema")
+            )
+
+    def add_constraint(self, constraint: Constraint) -> None:
+        """Reached only with batch_alter_table(recreate='never')."""
+        raise OperationNotSupported(
+            "add_constraint",
+            "sqlite",
+            "SQLite cannot add a constraint to an existing table; drop recreate='never' "
+            "so the table is recreated",
+        )
+
+    def drop_constraint(self, constraint: Constraint, *, if_exists: bool = False) -> None:
+        """Reached only with batch_alter_table(recreate='never')."""
+        raise OperationNotSupported(
+            "drop_constraint",
+            "sqlite",
+            "SQLite cannot drop a constraint of an existing table; drop recreate='never' "
+            "so the table is recreated",
+        )
+
+    def create_table_comment(self, table: Table) -> None:
+        """SQLite has no comments: nothing to do."""
+
+    def drop_table_comment(self, table: Table) -> None:
+        """SQLite has no comments: nothing to do."""
+
+    def set_column_comment(
+        self, table_name: str, column_name: str, comment: str | None, schema: str | None
+    ) -> None:
+        """SQLite has no comments: nothing to do."""
+
+
+def _is_exclude(operation: Any) -> bool:
+    return type(operation).__name__ == "CreateExcludeConstraintOp"

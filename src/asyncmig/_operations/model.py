@@ -1,0 +1,412 @@
+"""A table's definition as plain data, changed directive by directive for a recreate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import (
+    CheckConstraint,
+    Computed,
+    Constraint,
+    DefaultClause,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+)
+
+from ..errors import CommandError
+from . import naming, objects
+from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
+from .constraint_ops import DropConstraintOp, _AddConstraintOp
+from .impl import NOT_GIVEN
+from .index_ops import CreateIndexOp, DropIndexOp
+from .table_ops import CreateTableCommentOp, DropTableCommentOp
+
+__all__ = (
+    "RECREATABLE",
+    "CheckSpec",
+    "ForeignKeySpec",
+    "IndexSpec",
+    "TableModel",
+    "UniqueSpec",
+)
+
+RECREATABLE: tuple[type, ...] = (
+    AddColumnOp,
+    DropColumnOp,
+    AlterColumnOp,
+    _AddConstraintOp,
+    DropConstraintOp,
+    CreateIndexOp,
+    DropIndexOp,
+    CreateTableCommentOp,
+    DropTableCommentOp,
+)
+"""The directives a table recreate takes into the new table's definition."""
+
+
+@dataclass
+class UniqueSpec:
+    """UNIQUE (columns)."""
+
+    name: str | None
+    columns: list[str]
+
+
+@dataclass
+class CheckSpec:
+    """CHECK (sqltext)."""
+
+    name: str | None
+    sqltext: Any
+
+
+@dataclass
+class ForeignKeySpec:
+    """FOREIGN KEY (columns) REFERENCES ref_schema.ref_table (ref_columns)."""
+
+    name: str | None
+    columns: list[str]
+    ref_schema: str | None
+    ref_table: str
+    ref_columns: list[str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IndexSpec:
+    """An index over column names and/or expressions."""
+
+    name: str | None
+    columns: list[Any]
+    unique: bool
+    kw: dict[str, Any] = field(default_factory=dict)
+
+
+def _name(item: Constraint | Index) -> str | None:
+    name = item.name
+    if name is None or not isinstance(name, str):
+        return None
+    return str(name)
+
+
+def _server_default(column: Column[Any]) -> Any:
+    default = column.server_default
+    if isinstance(default, DefaultClause):
+        return default.arg
+    return None
+
+
+class TableModel:
+    """Columns, keys, constraints and indexes of one table, by name."""
+
+    def __init__(self, opts: Mapping[str, Any], convention: dict[Any, Any]) -> None:
+        self.opts = opts
+        self.convention = convention
+        self.columns: dict[str, Column[Any]] = {}
+        self.sources: dict[str, str | None] = {}  # new column name -> old one (None: added)
+        self.cast: set[str] = set()
+        self.pk_name: str | None = None
+        self.pk_columns: list[str] = []
+        self.uniques: list[UniqueSpec] = []
+        self.checks: list[CheckSpec] = []
+        self.fks: list[ForeignKeySpec] = []
+        self.indexes: list[IndexSpec] = []
+        self.table_kwargs: dict[str, Any] = {}
+        self.table_name = ""
+        self.schema: str | None = None
+
+    @classmethod
+    def from_table(
+        cls,
+        table: Table,
+        opts: Mapping[str, Any],
+        *,
+        naming_convention: Mapping[Any, Any] | None = None,
+        dialect: Dialect | None = None,
+    ) -> TableModel:
+        """The model of `table` (reflected, or the user's ``copy_from``)."""
+        convention = naming.convention_for(opts, with_default=True)
+        convention.update(naming_convention or {})
+        model = cls(opts, convention)
+        model.table_name = table.name
+        model.schema = table.schema
+        if table.comment is not None:
+            model.table_kwargs["comment"] = table.comment
+        # e.g. sqlite_autoincrement, which reflection reports and a recreate must keep
+        model.table_kwargs.update(table.dialect_kwargs)
+        for column in table.columns:
+            model.add_column(column)
+            model.sources[column.name] = column.name
+        model.pk_name = _name(table.primary_key) if table.primary_key.columns else None
+        model.pk_columns = [c.name for c in table.primary_key.columns]
+        model.add_constraints(table)
+        del dialect
+        return model
+
+    # -- building -----------------------------------------------------------
+
+    def add_column(self, column: Column[Any], position: int | None = None) -> None:
+        """Add a plain copy of `column` (keys and constraints are kept separately)."""
+        extras: list[Any] = []
+        if isinstance(column.computed, Computed):
+            extras.append(Computed(column.computed.sqltext, persisted=column.computed.persisted))
+        copy: Column[Any] = Column(
+            column.name,
+            column.type,
+            *extras,
+            nullable=column.nullable,
+            server_default=None if extras else _server_default(column),
+            autoincrement=column.autoincrement,
+            comment=column.comment,
+        )
+        items = list(self.columns.items())
+        if position is None:
+            items.append((column.name, copy))
+        else:
+            items.insert(position, (column.name, copy))
+        self.columns = dict(items)
+
+    def add_constraints(self, table: Table) -> None:
+        """Take over `table`'s unique, check and foreign key constraints and indexes."""
+        for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
+            self.add_constraint(constraint)
+        for column in table.columns:
+            for constraint in column.constraints:
+                self.add_constraint(constraint)
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            self.indexes.append(
+                IndexSpec(
+                    _name(index),
+                    [e.name if isinstance(e, Column) else e for e in index.expressions],
+                    bool(index.unique),
+                    dict(index.dialect_kwargs),
+                )
+            )
+
+    def add_constraint(self, constraint: Constraint) -> None:
+        """Take over one constraint."""
+        if isinstance(constraint, UniqueConstraint):
+            self.uniques.append(UniqueSpec(_name(constraint), [c.name for c in constraint.columns]))
+        elif isinstance(constraint, CheckConstraint):
+            self.checks.append(CheckSpec(_name(constraint), constraint.sqltext))
+        elif isinstance(constraint, ForeignKeyConstraint):
+            refs = [_split(e.target_fullname) for e in constraint.elements]
+            options = {
+                key: getattr(constraint, key)
+                for key in ("ondelete", "onupdate", "deferrable", "initially", "match")
+                if getattr(constraint, key) is not None
+            }
+            self.fks.append(
+                ForeignKeySpec(
+                    _name(constraint),
+                    [e.parent.name for e in constraint.elements],
+                    refs[0][0],
+                    refs[0][1],
+                    [r[2] for r in refs],
+                    options,
+                )
+            )
+        elif isinstance(constraint, PrimaryKeyConstraint):
+            self.pk_name = _name(constraint)
+            self.pk_columns = [c.name for c in constraint.columns]
+        else:
+            raise CommandError(
+                f"a {type(constraint).__name__} cannot be part of a table recreate of "
+                f"{self.table_name!r}"
+            )
+
+    def column_copy(self, name: str) -> Column[Any]:
+        """A fresh Column for the new table."""
+        return self.columns[name]._copy()
+
+    def reorder(self, order: Sequence[str]) -> None:
+        """Put the named columns, in this order, where those columns were."""
+        slots = [i for i, name in enumerate(self.columns) if name in order]
+        items = list(self.columns.items())
+        wanted = [(n, self.columns[n]) for n in order if n in self.columns]
+        for slot, item in zip(slots, wanted, strict=False):
+            items[slot] = item
+        self.columns = dict(items)
+
+    # -- directives -----------------------------------------------------------
+
+    def apply(self, operation: Any, operations: Any) -> None:
+        """Change the model as `operation` says."""
+        if isinstance(operation, AddColumnOp):
+            self._add_column(operation)
+        elif isinstance(operation, DropColumnOp):
+            self._drop_column(operation.column_name)
+        elif isinstance(operation, AlterColumnOp):
+            self._alter_column(operation)
+        elif isinstance(operation, _AddConstraintOp):
+            self.add_constraint(operation.to_constraint(operations))
+        elif isinstance(operation, DropConstraintOp):
+            self._drop_constraint(operation, operations)
+        elif isinstance(operation, CreateIndexOp):
+            index = operation.to_index(operations)
+            self.indexes.append(
+                IndexSpec(
+                    _name(index),
+                    [e.name if isinstance(e, Column) else e for e in index.expressions],
+                    bool(index.unique),
+                    dict(index.dialect_kwargs),
+                )
+            )
+        elif isinstance(operation, DropIndexOp):
+            before = len(self.indexes)
+            self.indexes = [ix for ix in self.indexes if ix.name != operation.index_name]
+            if len(self.indexes) == before:
+                self._missing("index", operation.index_name)
+        elif isinstance(operation, CreateTableCommentOp):
+            self.table_kwargs["comment"] = operation.comment
+        elif isinstance(operation, DropTableCommentOp):
+            self.table_kwargs.pop("comment", None)
+        else:
+            raise CommandError(
+                f"{type(operation).__name__} cannot be part of a table recreate of "
+                f"{self.table_name!r}; run it outside batch_alter_table()"
+            )
+
+    def _missing(self, what: str, name: str | None) -> None:
+        raise CommandError(
+            f"table {self.table_name!r} has no {what} named {name!r}; check the name "
+            "(unnamed constraints are matched by their naming-convention name)"
+        )
+
+    def _add_column(self, operation: AddColumnOp) -> None:
+        column = operation.column
+        position: int | None = None
+        names = list(self.columns)
+        before, after = operation.kw.get("insert_before"), operation.kw.get("insert_after")
+        if before in self.columns:
+            position = names.index(before)
+        elif after in self.columns:
+            position = names.index(after) + 1
+        self.add_column(column, position)
+        self.sources[column.name] = None
+        host = objects.table(self.opts, self.table_name, column._copy(), schema=self.schema)
+        if column.primary_key:
+            self.pk_columns.append(column.name)
+        for constraint in host.constraints:
+            if not isinstance(constraint, PrimaryKeyConstraint):
+                self.add_constraint(constraint)
+        for constraint in column.constraints:
+            self.add_constraint(constraint)
+        for index in host.indexes:
+            self.indexes.append(IndexSpec(_name(index), [column.name], bool(index.unique)))
+
+    def _uses(self, columns: Sequence[Any], name: str) -> bool:
+        return name in [c for c in columns if isinstance(c, str)]
+
+    def _drop_column(self, name: str) -> None:
+        if name not in self.columns:
+            self._missing("column", name)
+        del self.columns[name]
+        self.sources.pop(name, None)
+        self.cast.discard(name)
+        if name in self.pk_columns:
+            self.pk_columns = []
+            self.pk_name = None
+        self.uniques = [u for u in self.uniques if name not in u.columns]
+        self.fks = [fk for fk in self.fks if name not in fk.columns]
+        self.indexes = [ix for ix in self.indexes if not self._uses(ix.columns, name)]
+        word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])", re.IGNORECASE)
+        self.checks = [c for c in self.checks if not word.search(str(c.sqltext))]
+
+    def _alter_column(self, operation: AlterColumnOp) -> None:
+        name = operation.column_name
+        if name not in self.columns:
+            self._missing("column", name)
+        column = self.columns[name]
+        changes = operation.changes()
+        if "type_" in changes:
+            column.type = changes["type_"]
+            self.cast.add(name)
+        if "nullable" in changes:
+            column.nullable = changes["nullable"]
+        if "server_default" in changes:
+            default = changes["server_default"]
+            column.server_default = (
+                None if default is None or default is NOT_GIVEN else DefaultClause(default)
+            )
+        if "comment" in changes:
+            column.comment = changes["comment"]
+        if "autoincrement" in changes:
+            column.autoincrement = changes["autoincrement"]
+        new = changes.get("new_column_name")
+        if new and new != name:
+            self._rename_column(name, new)
+
+    def _rename_column(self, old: str, new: str) -> None:
+        column = self.columns[old]
+        column.name = column.key = new
+        self.columns = {(new if k == old else k): v for k, v in self.columns.items()}
+        self.sources = {(new if k == old else k): v for k, v in self.sources.items()}
+        if old in self.cast:
+            self.cast.discard(old)
+            self.cast.add(new)
+
+        def swap(cols: list[Any]) -> list[Any]:
+            return [new if c == old else c for c in cols]
+
+        self.pk_columns = swap(self.pk_columns)
+        for u in self.uniques:
+            u.columns = swap(u.columns)
+        for fk in self.fks:
+            fk.columns = swap(fk.columns)
+        for ix in self.indexes:
+            ix.columns = swap(ix.columns)
+
+    def _conventional(self, kind: str, spec: Any) -> str | None:
+        table = Table(self.table_name, MetaData(), schema=self.schema)
+        for name in self.columns:
+            table.append_column(Column(name, self.columns[name].type))
+        item: Constraint
+        if kind == "unique":
+            item = UniqueConstraint(*spec.columns)
+        elif kind == "foreignkey":
+            prefix = f"{spec.ref_schema}.{spec.ref_table}" if spec.ref_schema else spec.ref_table
+            item = ForeignKeyConstraint(spec.columns, [f"{prefix}.{c}" for c in spec.ref_columns])
+        else:
+            return None
+        table.append_constraint(item)
+        return naming.name_for(item, table, self.convention)
+
+    def _drop_constraint(self, operation: DropConstraintOp, operations: Any) -> None:
+        kind = operation.constraint_type
+        wanted = operation.constraint_name
+        if wanted is None:
+            wanted = str(operation.to_constraint(operations).name)
+        matches: dict[str, list[Any]] = {
+            "unique": self.uniques,
+            "foreignkey": self.fks,
+            "check": self.checks,
+        }
+        if kind in (None, "primary") and (self.pk_name == wanted or kind == "primary"):
+            if self.pk_name not in (None, wanted) and kind != "primary":
+                self._missing("constraint", wanted)
+            self.pk_columns, self.pk_name = [], None
+            return
+        for key, specs in matches.items():
+            if kind not in (None, key):
+                continue
+            for spec in list(specs):
+                name = spec.name or self._conventional(key, spec)
+                if name == wanted:
+                    specs.remove(spec)
+                    return
+        self._missing("constraint", wanted)
+
+
+def _split(fullname: str) -> tuple[str | None, str, str]:
+    parts = fullname.split(".")
+    if len(parts) == 2:
+        return None, parts[0], parts[1]
+    return ".".join(parts[:-2]), parts[-2], parts[-1]

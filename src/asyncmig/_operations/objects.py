@@ -1,0 +1,171 @@
+"""Build the SQLAlchemy schema objects a directive talks about.
+
+Directives name tables and columns by string; SQLAlchemy's DDL constructs want
+``Table``, ``Column``, ``Constraint`` and ``Index`` objects.  These helpers make
+throw-away ones on a scratch ``MetaData`` that carries the naming convention in
+force (see :mod:`.naming`), with stand-in tables for the tables a foreign key
+refers to so that the constraint compiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Column, MetaData, Table
+from sqlalchemy.schema import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    SchemaItem,
+    UniqueConstraint,
+)
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import NULLTYPE
+
+from . import naming
+
+__all__ = (
+    "check_constraint",
+    "foreign_key",
+    "index",
+    "primary_key",
+    "table",
+    "unique_constraint",
+)
+
+
+def _stub_table(metadata: MetaData, name: str, columns: Sequence[str], schema: str | None) -> Table:
+    """`name` in `metadata`, holding at least `columns` (typeless)."""
+    key = f"{schema}.{name}" if schema else name
+    existing = metadata.tables.get(key)
+    if existing is None:
+        existing = Table(name, metadata, schema=schema)
+    for column in columns:
+        if column not in existing.c:
+            existing.append_column(Column(column, NULLTYPE))
+    return existing
+
+
+def table(
+    opts: Mapping[str, Any],
+    name: str,
+    *items: SchemaItem,
+    schema: str | None = None,
+    **kw: Any,
+) -> Table:
+    """A Table named `name` holding `items`, on a MetaData with the target's convention."""
+    metadata = naming.metadata_for(opts)
+    built = Table(name, metadata, *items, schema=schema, **kw)
+    # foreign keys need the tables they point at to exist in the same MetaData to compile
+    for fk in built.foreign_key_constraints:
+        for element in fk.elements:
+            ref_schema, ref_table, ref_column = _split_target(element._colspec)
+            if ref_table == name and ref_schema == schema:
+                continue
+            _stub_table(metadata, ref_table, [ref_column], ref_schema)
+    return built
+
+
+def _split_target(colspec: Any) -> tuple[str | None, str, str]:
+    if not isinstance(colspec, str):
+        column = colspec
+        return column.table.schema, column.table.name, column.name
+    parts = colspec.split(".")
+    if len(parts) == 2:
+        return None, parts[0], parts[1]
+    return ".".join(parts[:-2]), parts[-2], parts[-1]
+
+
+def primary_key(
+    opts: Mapping[str, Any],
+    name: str | None,
+    table_name: str,
+    columns: Sequence[str],
+    schema: str | None = None,
+) -> PrimaryKeyConstraint:
+    """``PRIMARY KEY (columns)`` on a stand-in table."""
+    metadata = naming.metadata_for(opts, with_default=name is None)
+    host = _stub_table(metadata, table_name, columns, schema)
+    constraint = PrimaryKeyConstraint(*columns, name=name)
+    host.append_constraint(constraint)
+    return constraint
+
+
+def unique_constraint(
+    opts: Mapping[str, Any],
+    name: str | None,
+    table_name: str,
+    columns: Sequence[str],
+    schema: str | None = None,
+    **kw: Any,
+) -> UniqueConstraint:
+    """``UNIQUE (columns)`` on a stand-in table."""
+    metadata = naming.metadata_for(opts, with_default=name is None)
+    host = _stub_table(metadata, table_name, columns, schema)
+    constraint = UniqueConstraint(*columns, name=name, **kw)
+    host.append_constraint(constraint)
+    return constraint
+
+
+def check_constraint(
+    opts: Mapping[str, Any],
+    name: str | None,
+    table_name: str,
+    condition: Any,
+    *,
+    schema: str | None = None,
+    **kw: Any,
+) -> CheckConstraint:
+    """``CHECK (condition)`` on a stand-in table."""
+    metadata = naming.metadata_for(opts, with_default=name is None)
+    host = _stub_table(metadata, table_name, [], schema)
+    sqltext: Any = sa.text(condition) if isinstance(condition, str) else condition
+    constraint = CheckConstraint(sqltext, name=name, **kw)
+    host.append_constraint(constraint)
+    return constraint
+
+
+def foreign_key(
+    opts: Mapping[str, Any],
+    name: str | None,
+    source: str,
+    referent: str,
+    *,
+    local_cols: Sequence[str],
+    remote_cols: Sequence[str],
+    source_schema: str | None = None,
+    referent_schema: str | None = None,
+    **kw: Any,
+) -> ForeignKeyConstraint:
+    """``FOREIGN KEY (local) REFERENCES referent (remote)`` between stand-in tables."""
+    metadata = naming.metadata_for(opts, with_default=name is None)
+    host = _stub_table(metadata, source, local_cols, source_schema)
+    # the referred table only has to exist in the MetaData for the constraint to compile
+    _stub_table(metadata, referent, remote_cols, referent_schema)
+    prefix = f"{referent_schema}.{referent}" if referent_schema else referent
+    constraint = ForeignKeyConstraint(
+        list(local_cols), [f"{prefix}.{col}" for col in remote_cols], name=name, **kw
+    )
+    host.append_constraint(constraint)
+    return constraint
+
+
+def index(
+    opts: Mapping[str, Any],
+    name: str | None,
+    table_name: str,
+    columns: Sequence[str | ClauseElement],
+    *,
+    schema: str | None = None,
+    unique: bool = False,
+    **kw: Any,
+) -> Index:
+    """An Index over column names and/or expressions on a stand-in table."""
+    metadata = naming.metadata_for(opts, with_default=name is None)
+    names = [c for c in columns if isinstance(c, str)]
+    host = _stub_table(metadata, table_name, names, schema)
+    exprs: list[Any] = [host.c[c] if isinstance(c, str) else c for c in columns]
+    return Index(name, *exprs, unique=unique, _table=host, **kw)
