@@ -5,20 +5,72 @@ Layout, for a newcomer (imports flow down this list, never up):
 - ``_cli``: the argparse front end; the only place that prints.
 - ``_commands``: one ``async def`` per command; returns data.
 - ``_runtime``: the anyio runner, migration context, locks, version table.
+- ``_autogenerate``: comparing models with a live database; rendering ops.
 - ``_operations``: the ``op`` directives and their DDL per dialect.
 - ``_script``: the revision graph and the script files (no database).
 - ``_config``: finding and loading the configuration.
 - ``errors``: the exception tree (public).
 
-Everything users need is re-exported here by name.
+Everything users need is re-exported here by name.  Importing asyncmig does
+not import SQLAlchemy: commands that need no database stay fast.
 """
 
 from . import errors as errors
+from ._commands.database import current as current
+from ._commands.database import downgrade as downgrade
+from ._commands.database import ensure_version as ensure_version
+from ._commands.database import is_at_head as is_at_head
+from ._commands.database import stamp as stamp
+from ._commands.database import upgrade as upgrade
+from ._commands.database import wait_for_head as wait_for_head
+from ._commands.scripts import branches as branches
+from ._commands.scripts import edit as edit
+from ._commands.scripts import heads as heads
+from ._commands.scripts import history as history
+from ._commands.scripts import init as init
+from ._commands.scripts import list_templates as list_templates
+from ._commands.scripts import merge as merge
+from ._commands.scripts import revision as revision
+from ._commands.scripts import show as show
+from ._config import Config as Config
+from ._config import DatabaseConfig as DatabaseConfig
 from ._proxy import context as context
 from ._proxy import op as op
+from ._reports import DatabaseReport as DatabaseReport
+from ._reports import RevisionInfo as RevisionInfo
+from ._reports import RunReport as RunReport
+from ._reports import StepReport as StepReport
+from ._reports import TemplateInfo as TemplateInfo
 
 __all__ = (
+    # database commands
+    "upgrade",
+    "downgrade",
+    "stamp",
+    "current",
+    "ensure_version",
+    "is_at_head",
+    "wait_for_head",
+    # script commands
+    "revision",
+    "merge",
+    "heads",
+    "branches",
+    "history",
+    "show",
+    "edit",
+    "init",
+    "list_templates",
+    # configuration and reports
+    "Config",
+    "DatabaseConfig",
+    "RunReport",
+    "DatabaseReport",
+    "StepReport",
+    "RevisionInfo",
+    "TemplateInfo",
+    # inside migration scripts
+    "op",
     "context",
     "errors",
-    "op",
 )
