@@ -1,24 +1,48 @@
 """A migration step's context: dialect, connection or offline buffer, options.
 
-INTERFACE STUB -- the runtime helper replaces the bodies; the names and
-attributes below are the contract the operations layer codes against (the
-operations layer never imports this module at run time, only for typing).
 Mirrors Alembic's ``MigrationContext`` where Alembic has the same thing, so
 ``ctx = MigrationContext.configure(conn); Operations(ctx).add_column(...)``
-works as it does there.
+works as it does there.  Everything here is synchronous: online, the runner
+builds a context inside ``AsyncConnection.run_sync`` around the sync
+``Connection``; offline, the context writes SQL text to ``output``.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..errors import CommandError, MultipleHeads
+from . import version_table as _vt
+
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Dialect
 
     from .._config import Config
     from .._operations.impl import DialectImpl
+
+DEFAULT_VERSION_TABLE = "asyncmig_version"
+
+
+def dialect_for(url: str | None = None, dialect_name: str | None = None) -> Dialect:
+    """An offline dialect instance for a URL or a bare dialect name (``postgresql``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    spec = url if url is not None else f"{dialect_name}://"
+    try:
+        dialect_cls = make_url(spec).get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise CommandError(
+            f"no SQLAlchemy dialect for {dialect_name or 'the URL'!r}: {exc}; "
+            "give a URL such as postgresql+asyncpg://... or sqlite+aiosqlite://"
+        ) from exc
+    # Offline rendering never talks to a server: bind values are rendered inline.
+    dialect: Dialect = dialect_cls(paramstyle="named")  # type: ignore[call-arg]  # concrete dialects take it
+    return dialect
 
 
 class MigrationContext:
@@ -32,6 +56,38 @@ class MigrationContext:
     config: Config | None
     database: str  # the database's name in the configuration ("main" for one database)
     schema: str | None  # the tenant schema the step applies to, if any
+    version_table: str
+    version_table_schema: str | None
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        connection: Connection | None,
+        opts: dict[str, Any],
+        *,
+        config: Config | None,
+        database: str,
+        schema: str | None,
+        output: TextIO | None,
+    ) -> None:
+        self.dialect = dialect
+        self.connection = connection
+        self.opts = opts
+        self.as_sql = bool(opts.get("as_sql"))
+        self.output = output
+        self.config = config
+        self.database = database
+        self.schema = schema
+        self.version_table = str(
+            opts.get("version_table")
+            or (config.version_table if config is not None else DEFAULT_VERSION_TABLE)
+        )
+        vschema = opts.get("version_table_schema")
+        if vschema is None and config is not None:
+            vschema = config.version_table_schema
+        self.version_table_schema = vschema
+        self._impl: DialectImpl | None = None
+        self._table: Table | None = None
 
     @classmethod
     def configure(
@@ -48,24 +104,99 @@ class MigrationContext:
         output: TextIO | None = None,
     ) -> MigrationContext:
         """A context on a sync connection, or offline for a URL or dialect name."""
-        raise NotImplementedError
+        options = dict(opts or {})
+        if connection is not None:
+            the_dialect = connection.dialect
+            options["as_sql"] = False
+        else:
+            if dialect is not None:
+                the_dialect = dialect
+            elif url is not None or dialect_name is not None:
+                the_dialect = dialect_for(url, dialect_name)
+            else:
+                raise CommandError(
+                    "MigrationContext.configure() needs a connection, a url or a dialect_name"
+                )
+            options["as_sql"] = True
+            options.setdefault("literal_binds", True)
+        if options["as_sql"] and output is None:
+            output = options.get("output_buffer") or sys.stdout
+        return cls(
+            the_dialect,
+            connection,
+            options,
+            config=config,
+            database=database,
+            schema=schema,
+            output=output,
+        )
 
     @property
     def bind(self) -> Connection | None:
         """The sync connection (Alembic's name for it)."""
-        raise NotImplementedError
+        return self.connection
 
     @property
     def impl(self) -> DialectImpl:
         """The dialect implementation that turns directives into DDL."""
-        raise NotImplementedError
+        if self._impl is None:
+            from .._operations.impl import impl_for
+
+            self._impl = impl_for(self)
+        return self._impl
+
+    @property
+    def version_table_object(self) -> Table:
+        """The version table as a SQLAlchemy ``Table`` (Alembic's ``_version``)."""
+        if self._table is None:
+            self._table = _vt.version_table(self.version_table, self.version_table_schema)
+        return self._table
 
     def execute(self, sql: Any, execution_options: Mapping[str, Any] | None = None) -> Any:
         """Run (or, offline, write) one statement."""
-        raise NotImplementedError
+        if execution_options and self.connection is not None:
+            from sqlalchemy import text
+
+            statement = text(sql) if isinstance(sql, str) else sql
+            return self.connection.execute(statement, execution_options=dict(execution_options))
+        return self.impl.execute(sql)
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
         """Commit the step's transaction, run the block in autocommit, begin again."""
-        raise NotImplementedError
-        yield
+        if self.connection is None:
+            self.impl.static_output("COMMIT;")
+            try:
+                yield
+            finally:
+                self.impl.static_output("BEGIN;")
+            return
+        from .engines import session_of
+
+        connection = self.connection
+        session = session_of(connection)
+        state = session.autocommit_enter(connection)
+        try:
+            yield
+        finally:
+            session.autocommit_exit(connection, state)
+
+    # -- Alembic's read API ---------------------------------------------------
+
+    def get_current_heads(self) -> tuple[str, ...]:
+        """The revisions in the version table (offline: the assumed starting revisions)."""
+        if self.connection is None:
+            start = self.opts.get("starting_rev")
+            if start is None:
+                return ()
+            if isinstance(start, str):
+                return () if start == "base" else (start,)
+            return tuple(start)
+        return _vt.read_heads(self.connection, self.version_table_object)
+
+    def get_current_revision(self) -> str | None:
+        """The single current revision, None at base; MultipleHeads if there are several."""
+        heads = self.get_current_heads()
+        if len(heads) > 1:
+            raise MultipleHeads(heads, "current")
+        return heads[0] if heads else None

@@ -1,0 +1,92 @@
+"""Offline mode (``--sql``): the same plan, rendered as SQL text with no connection.
+
+The current revision cannot be read, so it is assumed: the start of a
+``start:end`` target, or base.  From base the version table's CREATE TABLE is
+rendered first.  Transactions are rendered as ``BEGIN;`` / ``COMMIT;`` on
+dialects whose DDL is transactional, one per step or one for all as online.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+
+from ..errors import ConfigError
+from . import version_table as vt
+from .plan import Unit, check_known, plan, split_range
+from .steps import TargetSetup, load_modules, run_unit
+
+if TYPE_CHECKING:
+    from .._config import DatabaseConfig
+    from .._reports import DatabaseReport
+    from .._script.revision import RevisionMap
+    from .context import MigrationContext
+
+
+async def render_offline(
+    setup: TargetSetup, graph: RevisionMap, database: DatabaseConfig, report: DatabaseReport
+) -> None:
+    """Render the target's plan into ``report.sql`` (and its steps into ``report.steps``)."""
+    if not database.url:
+        raise ConfigError(
+            f"database {database.name!r} has no url; --sql needs one to pick the SQL dialect",
+            key="url",
+        )
+    start, request = split_range(setup.request)
+    heads = graph.resolve(start) if start not in (None, "base") else ()
+    if start is not None:
+        check_known(
+            graph,
+            heads,
+            database=setup.database,
+            table=setup.context_table(),
+            location=str(setup.directory.location),
+        )
+    setup.request = request
+    setup.opts["starting_rev"] = start
+    units = plan(request, graph, heads)
+    await anyio.to_thread.run_sync(load_modules, setup, units)
+    buffer = io.StringIO()
+    context = setup.context(url=database.url, output=buffer)
+    report.before = heads
+    # Scripts run here only write text; a worker thread keeps them off the event loop.
+    await anyio.to_thread.run_sync(_render, context, setup, units, start is None, report)
+    report.sql = buffer.getvalue()
+
+
+def _render(
+    context: MigrationContext,
+    setup: TargetSetup,
+    units: list[Unit],
+    from_base: bool,
+    report: DatabaseReport,
+) -> None:
+    from .runner import step_report
+
+    impl = context.impl
+    transactional = bool(impl.transactional_ddl)
+    per_step = bool(setup.opts.get("transaction_per_migration", True))
+    heads = report.before
+    create = from_base and (units or setup.request.command == "ensure_version")
+    batches = [[unit] for unit in units] if per_step else [units]
+    if not units and create:
+        batches = [[]]
+    for number, batch in enumerate(batches):
+        if transactional:
+            impl.static_output("BEGIN;")
+        if number == 0 and create:
+            vt.ensure(context)
+        for unit in batch:
+            started = time.perf_counter()
+            before = ", ".join(unit.from_revisions)
+            after = ", ".join(unit.to_revisions)
+            impl.static_output(f"-- Running {unit.direction} {before} -> {after}")
+            run_unit(context, unit, setup)
+            heads = unit.heads_after(heads)
+            report.steps.append(step_report(setup, unit, (time.perf_counter() - started) * 1000))
+        if transactional:
+            impl.static_output("COMMIT;")
+    report.after = heads

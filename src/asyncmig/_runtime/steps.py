@@ -1,0 +1,179 @@
+"""Running one unit of a plan: synchronous code for ``run_sync`` (or offline rendering).
+
+Everything here is called either inside ``AsyncConnection.run_sync`` with a
+sync ``Connection``, or with an offline context; none of it awaits.  Script
+modules are imported beforehand, in a worker thread (:func:`load_modules`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .._proxy import activated
+from ..errors import AsyncmigError, MigrationFailed, ScriptError
+from . import version_table as vt
+from .context import MigrationContext
+from .environment import Environment
+from .plan import Request, Unit
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from .._config import Config
+    from .._script.directory import ScriptDirectory
+    from .engines import Session
+
+
+@dataclass
+class TargetSetup:
+    """What every unit of one target needs to build its context."""
+
+    config: Config
+    database: str
+    schema: str | None
+    directory: ScriptDirectory
+    request: Request
+    opts: dict[str, Any]
+    modules: dict[str, ModuleType] = field(default_factory=dict)
+
+    def context_table(self) -> str:
+        """The version table's qualified name, for messages."""
+        table = self.opts["version_table"]
+        schema = self.opts.get("version_table_schema")
+        return f"{schema}.{table}" if schema else str(table)
+
+    def context(
+        self,
+        connection: Connection | None = None,
+        *,
+        url: str | None = None,
+        output: TextIO | None = None,
+    ) -> MigrationContext:
+        """A migration context on `connection`, or offline for `url` into `output`."""
+        return MigrationContext.configure(
+            connection,
+            url=url,
+            opts=self.opts,
+            config=self.config,
+            database=self.database,
+            schema=self.schema,
+            output=output,
+        )
+
+
+def load_modules(setup: TargetSetup, units: Iterable[Unit]) -> None:
+    """Import every script the units run (in a worker thread), checking their functions."""
+    for unit in units:
+        script = unit.script
+        if script is None or script.revision in setup.modules:
+            continue
+        path = script.path or script.revision
+        try:
+            module = setup.directory.get_script(script.revision).load_module()
+        except AsyncmigError:
+            raise
+        except Exception as exc:
+            raise ScriptError(
+                f"cannot import revision {script.revision}: {type(exc).__name__}: {exc}",
+                path=path,
+                line=script_line(path, exc.__traceback__),
+            ) from exc
+        script_function(module, unit, setup.database, path)
+        setup.modules[script.revision] = module
+
+
+def script_function(module: ModuleType, unit: Unit, database: str, path: str) -> Callable[[], Any]:
+    """``upgrade_<database>()`` if the script has one, else ``upgrade()`` (or downgrade)."""
+    own = getattr(module, f"{unit.direction}_{database}", None)
+    fn = own if callable(own) else getattr(module, unit.direction, None)
+    if not callable(fn):
+        raise ScriptError(
+            f"revision {unit.revision} has no {unit.direction}() function; add one "
+            f"(or {unit.direction}_{database}())",
+            path=path,
+        )
+    return fn  # type: ignore[no-any-return]  # a script's function
+
+
+def script_line(path: str, tb: TracebackType | None) -> int | None:
+    """The line of the deepest traceback frame that is in the script file."""
+    wanted = os.path.realpath(path)
+    line = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename == path or os.path.realpath(filename) == wanted:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def begin_and_read(connection: Connection, session: Session, setup: TargetSetup) -> tuple[str, ...]:
+    """Begin the transaction and read the version rows inside it (lock already held)."""
+    session.begin(connection)
+    return setup.context(connection).get_current_heads()
+
+
+def begin(connection: Connection, session: Session) -> None:
+    """Begin the transaction a unit runs in, if none is open."""
+    session.begin(connection)
+
+
+def run_unit(context: MigrationContext, unit: Unit, setup: TargetSetup) -> None:
+    """Run one unit's script (if any) and write its version rows, in the current transaction."""
+    if unit.script is not None:
+        path = unit.script.path or unit.script.revision
+        module = setup.modules[unit.script.revision]
+        fn = script_function(module, unit, setup.database, path)
+        from .._operations import Operations
+
+        environment = Environment(
+            context,
+            script=setup.directory,
+            revision_argument=setup.request.label,
+            starting_revision=context.opts.get("starting_rev"),
+            tag=setup.request.tag,
+        )
+        try:
+            with activated(Operations(context), environment):
+                fn()
+        except Exception as exc:
+            error = MigrationFailed(
+                database=setup.database,
+                revision=unit.revision,
+                path=str(Path(path)),
+                line=script_line(path, exc.__traceback__),
+                cause=exc,
+            )
+            raise error from exc
+    if unit.purge:
+        vt.purge(context)
+    vt.apply(context, () if unit.purge else unit.delete, unit.insert)
+
+
+def run_online(connection: Connection, unit: Unit, setup: TargetSetup) -> None:
+    """:func:`run_unit` on a sync connection (the body of one ``run_sync``)."""
+    run_unit(setup.context(connection), unit, setup)
+
+
+def ensure_table(connection: Connection, setup: TargetSetup) -> None:
+    """Create the version table if it is missing (``ensure-version``)."""
+    vt.ensure(setup.context(connection))
+
+
+def context_options(
+    config: Config, table: str, schema: str | None, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The opts every context of a target gets (Alembic's names)."""
+    opts: dict[str, Any] = {
+        "version_table": table,
+        "version_table_schema": schema,
+        "transaction_per_migration": config.transaction_per_migration,
+    }
+    if extra:
+        opts.update(extra)
+    return opts

@@ -1,0 +1,123 @@
+"""The version table: one row per current head, Alembic's shape.
+
+``version_num VARCHAR(32) NOT NULL`` with a primary key constraint named
+``<table>_pkc``, as Alembic's ``alembic_version`` has, so pointing
+``version_table`` at ``alembic_version`` adopts an Alembic database.  The
+table is created on the first write only; reads of a missing table return no
+heads.  Everything here is synchronous and runs inside ``run_sync`` (or
+writes offline SQL through the context's dialect implementation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
+from sqlalchemy.schema import CreateTable
+
+from ..errors import CommandError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from .context import MigrationContext
+
+
+def version_table(name: str, schema: str | None = None) -> Table:
+    """The version table, as a ``Table`` on a metadata of its own."""
+    return Table(
+        name,
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
+        schema=schema,
+    )
+
+
+def exists(connection: Connection, table: Table) -> bool:
+    """Whether the version table is in the database."""
+    return inspect(connection).has_table(table.name, schema=table.schema)
+
+
+def read_heads(connection: Connection, table: Table) -> tuple[str, ...]:
+    """The rows of the version table, sorted; () if it does not exist yet."""
+    if not exists(connection, table):
+        return ()
+    rows = connection.execute(table.select()).scalars().all()
+    return tuple(sorted(str(row) for row in rows))
+
+
+def ensure(context: MigrationContext) -> None:
+    """Create the version table if it is missing (offline: always render CREATE TABLE)."""
+    table = context.version_table_object
+    if context.connection is None:
+        context.impl.execute(CreateTable(table))
+    elif not exists(context.connection, table):
+        table.create(context.connection)
+
+
+def apply(context: MigrationContext, delete: Sequence[str], insert: Sequence[str]) -> None:
+    """Swap version rows: UPDATE for one-for-one, DELETE / INSERT otherwise.
+
+    Online, each statement must touch exactly the rows it names; anything else
+    means another process changed the table under us, and the step's
+    transaction must not commit.
+    """
+    if not delete and not insert:
+        return
+    table = context.version_table_object
+    if context.connection is not None:
+        ensure(context)  # offline, the runner renders CREATE TABLE once, up front
+    column = table.c.version_num
+    if len(delete) == 1 and len(insert) == 1:
+        _write(
+            context,
+            table.update().where(column == delete[0]).values(version_num=insert[0]),
+            expected=1,
+            what=f"update {delete[0]} -> {insert[0]}",
+        )
+        return
+    if delete:
+        _write(
+            context,
+            table.delete().where(
+                column == delete[0] if len(delete) == 1 else column.in_(list(delete))
+            ),
+            expected=len(delete),
+            what=f"delete {', '.join(delete)}",
+        )
+    for revision in insert:
+        _write(
+            context,
+            table.insert().values(version_num=revision),
+            expected=1,
+            what=f"insert {revision}",
+        )
+
+
+def purge(context: MigrationContext) -> None:
+    """Delete every row (``stamp --purge``)."""
+    table = context.version_table_object
+    if context.connection is None:
+        context.impl.execute(table.delete())
+    elif exists(context.connection, table):
+        context.connection.execute(table.delete())
+
+
+def _write(context: MigrationContext, statement: object, *, expected: int, what: str) -> None:
+    if context.connection is None:
+        context.impl.execute(statement)
+        return
+    result = context.connection.execute(statement)  # type: ignore[call-overload]  # DML
+    if result.rowcount != expected:
+        name = (
+            f"{context.version_table_schema}.{context.version_table}"
+            if (context.version_table_schema)
+            else context.version_table
+        )
+        raise CommandError(
+            f"database {context.database!r}: version table {name} changed under this run "
+            f"({what} touched {result.rowcount} rows, expected {expected}); another process "
+            "is migrating it: run `asyncmig current` and try again"
+        )
