@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
@@ -123,6 +124,8 @@ def _print_run(report: RunReport, args: argparse.Namespace) -> int:
             _print_summary(report.databases)
     for db in report.databases:
         if db.error is not None:
+            if args.traceback:
+                traceback.print_exception(db.error, file=sys.stderr)
             print(f"asyncmig: error: {db.error}", file=sys.stderr)
     return 0 if report.ok else 1
 
