@@ -148,3 +148,62 @@ class TemplateInfo:
 
     name: str
     description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One difference autogenerate found between a database and its models."""
+
+    database: str
+    kind: str  # Alembic's names: add_table, remove_column, modify_type ...
+    description: str  # one line for people: "add column account.email"
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)  # the compared fields
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.detail,
+            "database": self.database,
+            "kind": self.kind,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What ``check`` found: each database's revision and every difference from its models."""
+
+    revisions: dict[str, tuple[str, ...]]  # the (head) revisions each database is at
+    differences: tuple[Difference, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per database; not failures
+
+    @property
+    def ok(self) -> bool:
+        """True when the models and every database agree."""
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "databases": {name: list(revs) for name, revs in self.revisions.items()},
+            "differences": [diff.to_dict() for diff in self.differences],
+            "notes": {name: list(notes) for name, notes in self.notes.items() if notes},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AutogenRevision(RevisionInfo):
+    """The revision ``revision --autogenerate`` wrote, with what it found."""
+
+    differences: tuple[Difference, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # written as comments
+
+    @property
+    def empty(self) -> bool:
+        """True when no difference was found (the script's functions only ``pass``)."""
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        data = RevisionInfo.to_dict(self)
+        data["differences"] = [diff.to_dict() for diff in self.differences]
+        data["notes"] = {name: list(notes) for name, notes in self.notes.items() if notes}
+        return data

@@ -12,8 +12,9 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
 
 import anyio.to_thread
 
@@ -22,6 +23,9 @@ from .._reports import RevisionInfo, TemplateInfo
 from .._script.directory import ScriptDirectory
 from .._script.revision import Revision, RevisionMap
 from ..errors import CommandError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = (
     "branches",
@@ -144,6 +148,7 @@ async def show(
     )
 
 
+@overload
 async def revision(
     config: Config,
     message: str | None = None,
@@ -155,8 +160,62 @@ async def revision(
     version_path: str | Path | None = None,
     rev_id: str | None = None,
     database: str | None = None,
-) -> RevisionInfo:
-    """Create a new revision script from the location's ``script.py.mako``."""
+    autogenerate: Literal[False] = False,
+    engines: Mapping[str, AsyncEngine] | None = None,
+) -> RevisionInfo: ...
+
+
+@overload
+async def revision(
+    config: Config,
+    message: str | None = None,
+    *,
+    head: str | None = None,
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    depends_on: str | Sequence[str] | None = None,
+    version_path: str | Path | None = None,
+    rev_id: str | None = None,
+    database: str | None = None,
+    autogenerate: bool,
+    engines: Mapping[str, AsyncEngine] | None = None,
+) -> RevisionInfo | None: ...
+
+
+async def revision(
+    config: Config,
+    message: str | None = None,
+    *,
+    head: str | None = None,
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    depends_on: str | Sequence[str] | None = None,
+    version_path: str | Path | None = None,
+    rev_id: str | None = None,
+    database: str | None = None,
+    autogenerate: bool = False,
+    engines: Mapping[str, AsyncEngine] | None = None,
+) -> RevisionInfo | None:
+    """Create a new revision script from the location's ``script.py.mako``.
+
+    With `autogenerate`, its functions turn the database (at head) into the
+    target metadata; None if env.py's ``process_revision_directives`` dropped it.
+    """
+    if autogenerate:
+        from .autogen import autogenerate_revision
+
+        return await autogenerate_revision(
+            config,
+            message,
+            head=head,
+            splice=splice,
+            branch_label=branch_label,
+            depends_on=depends_on,
+            version_path=version_path,
+            rev_id=rev_id,
+            databases=[database] if database else None,
+            engines=engines,
+        )
     labels = [branch_label] if isinstance(branch_label, str) else list(branch_label or ())
     depends = [depends_on] if isinstance(depends_on, str) else list(depends_on or ())
 

@@ -166,9 +166,21 @@ def ensure_table(connection: Connection, setup: TargetSetup) -> None:
 
 
 def context_options(
-    config: Config, table: str, schema: str | None, extra: Mapping[str, Any] | None = None
+    config: Config,
+    table: str,
+    schema: str | None,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    database: str | None = None,
+    env_module: ModuleType | None = None,
 ) -> dict[str, Any]:
-    """The opts every context of a target gets (Alembic's names)."""
+    """The opts every context of a target gets (Alembic's names).
+
+    ``target_metadata`` is the database's models (naming conventions come from
+    it); without `database`, a configuration of one database means that one.
+    """
+    from .metadata import context_metadata
+
     opts: dict[str, Any] = {
         "version_table": table,
         "version_table_schema": schema,
@@ -176,4 +188,6 @@ def context_options(
     }
     if extra:
         opts.update(extra)
+    if "target_metadata" not in opts:
+        opts["target_metadata"] = context_metadata(config, database, env_module)
     return opts
