@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
+from ._commands import autogen as autogen_commands
 from ._commands import database as db_commands
 from ._commands import scripts as script_commands
 from ._config import Config, mask_url, parse_x_arguments
@@ -112,16 +113,13 @@ def _step_line(step: StepReport) -> str:
 
 
 def _print_run(report: RunReport, args: argparse.Namespace) -> int:
+    # Step lines were printed as each step committed (see _run_options); here the rest.
     if args.json:
         _print_json(report.to_dict())
     elif getattr(args, "sql", False):
         _print_sql(report.databases)
-    else:
-        if not args.quiet:
-            for step in report.steps:
-                print(_step_line(step))
-        if len(report.databases) > 1:
-            _print_summary(report.databases)
+    elif len(report.databases) > 1 and not args.quiet:
+        _print_summary(report.databases)
     for db in report.databases:
         if db.error is not None:
             if args.traceback:
@@ -179,6 +177,8 @@ async def _list_templates(args: argparse.Namespace) -> int:
 
 
 async def _revision(args: argparse.Namespace) -> int:
+    if args.autogenerate:
+        return await _autogenerate(args)
     info = await script_commands.revision(
         _load_config(args),
         args.message,
@@ -193,6 +193,57 @@ async def _revision(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"Generating {info.path} ...  done")
     return 0
+
+
+def _where(database: str, text: str) -> str:
+    return f"[{database}] {text}"
+
+
+async def _autogenerate(args: argparse.Namespace) -> int:
+    info = await autogen_commands.autogenerate_revision(
+        _load_config(args),
+        args.message,
+        head=args.head,
+        splice=args.splice,
+        branch_label=args.branch_label,
+        depends_on=args.depends_on,
+        version_path=args.version_path,
+        rev_id=args.rev_id,
+        databases=args.db or None,
+    )
+    if args.quiet:
+        return 0
+    if info is None:
+        print("No revision written: env.py's process_revision_directives removed it.")
+        return 0
+    for diff in info.differences:
+        print(_where(diff.database, f"detected {diff.description}"))
+    for database, notes in info.notes.items():
+        for note in notes:
+            print(_where(database, f"note: {note}"))
+    if info.empty:
+        print("No changes detected; the new revision is empty.")
+    print(f"Generating {info.path} ...  done")
+    return 0
+
+
+async def _check(args: argparse.Namespace) -> int:
+    report = await autogen_commands.check(_load_config(args), databases=args.db or None)
+    if args.json:
+        _print_json(report.to_dict())
+    elif not args.quiet:
+        for diff in report.differences:
+            print(_where(diff.database, diff.description))
+        if report.ok:
+            print("No new upgrade operations detected.")
+    if report.ok:
+        return 0
+    print(
+        f"asyncmig: error: {len(report.differences)} new upgrade operation(s) detected; "
+        "run `asyncmig revision --autogenerate` to write them",
+        file=sys.stderr,
+    )
+    return 1
 
 
 async def _merge(args: argparse.Namespace) -> int:
@@ -266,6 +317,9 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
             options[name] = getattr(args, name)
     if getattr(args, "no_lock", False):
         options["lock"] = False
+    if not (args.quiet or args.json or getattr(args, "sql", False)):
+        # Live: each line as its step commits, while other databases keep running.
+        options["on_step"] = lambda step: print(_step_line(step), flush=True)
     return options
 
 
@@ -294,31 +348,40 @@ async def _ensure_version(args: argparse.Namespace) -> int:
 async def _current(args: argparse.Namespace) -> int:
     config = _load_config(args)
     databases = args.db or None
+    errors: dict[str, AsyncmigError] = {}
     if args.wait is not None:
         found = await db_commands.wait_for_head(config, timeout=args.wait, databases=databases)
     else:
-        found = await db_commands.current(config, databases=databases)
+        found = await db_commands.current(config, databases=databases, errors=errors)
+    # Keys are "db" or "db:schema"; each database's heads come from its own history.
+    by_location: dict[object, set[str]] = {}
+    heads: dict[str, set[str]] = {}
+    for key in found:
+        name = key.split(":", 1)[0]
+        location = config.database(name).script_location
+        if location not in by_location:
+            infos = await script_commands.heads(config, database=name)
+            by_location[location] = {info.revision for info in infos}
+        heads[key] = by_location[location]
     if args.json:
         _print_json({name: list(revs) for name, revs in found.items()})
-    else:
-        graph_infos = {}
-        if found:
-            heads = await script_commands.heads(config)
-            graph_infos = {info.revision: info for info in heads}
-        prefix = len(found) > 1 or set(found) != {"main"}
+    elif not args.quiet:
+        prefix = len(found) > 1 or set(found) != {"main"} or bool(errors)
         for name, revs in found.items():
             for rev in revs or ("<base>",):
-                marker = " (head)" if rev in graph_infos else ""
+                marker = " (head)" if rev in heads[name] else ""
                 line = f"{rev}{marker}"
                 print(f"{name}: {line}" if prefix else line)
                 if args.verbose and not prefix:
                     print(f"    database: {mask_url(config.database(name).url or '')}")
+    for error in errors.values():
+        if args.traceback:
+            traceback.print_exception(error, file=sys.stderr)
+        print(f"asyncmig: error: {error}", file=sys.stderr)
+    if errors:
+        return 1
     if args.check_heads and args.wait is None:
-        behind = {
-            name: at
-            for name, at in (await db_commands.is_at_head(config, databases=databases)).items()
-            if not at
-        }
+        behind = [key for key, revs in found.items() if set(revs) != heads[key]]
         if behind:
             raise CommandError(
                 f"not at head: {', '.join(sorted(behind))}; run `asyncmig upgrade head`"
@@ -417,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--depends-on", action="append", help="a revision the new one depends on")
     cmd.add_argument("--version-path", help="the version location to write the script into")
     cmd.add_argument("--rev-id", help="a revision id of your own instead of a generated one")
+    cmd.add_argument(
+        "--autogenerate",
+        action="store_true",
+        help="write the changes that turn the database (at head) into the target metadata",
+    )
 
     cmd = command("merge", script_commands.merge, _merge)
     cmd.add_argument("revisions", nargs="+", help="revisions to merge (e.g. heads)")
@@ -462,10 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = command("stamp", db_commands.stamp, _stamp)
     cmd.add_argument("revisions", nargs="+", help="revision(s) to record, without running scripts")
-    cmd.add_argument("--sql", action="store_true", help="print SQL instead of running it")
-    cmd.add_argument("--tag", help="an arbitrary tag passed to the environment")
     cmd.add_argument("--purge", action="store_true", help="delete every version row first")
-    _add_json(cmd)
+    _add_run_flags(cmd)
 
     cmd = command("current", db_commands.current, _current)
     cmd.add_argument("-v", "--verbose", action="store_true", help="show the database too")
@@ -482,6 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = command("ensure-version", db_commands.ensure_version, _ensure_version, "ensure_version")
     cmd.add_argument("--sql", action="store_true", help="print SQL instead of running it")
+    _add_json(cmd)
+
+    cmd = command("check", autogen_commands.check, _check)
     _add_json(cmd)
     return parser
 

@@ -5,18 +5,24 @@ awaited from inside a running event loop (an application's lifespan, say).
 Failures are raised (the first failed database's error, with the whole
 :class:`RunReport` attached as ``.report``) unless ``raise_on_error=False``,
 in which case the report carries them.
+
+``on_step`` is called with each :class:`StepReport` as soon as that step has
+committed (on the event loop, while other databases are still migrating);
+the returned report holds the same steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._config import Config
-from .._reports import RunReport
+from .._reports import RunReport, StepReport
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from ..errors import AsyncmigError
 
 __all__ = (
     "current",
@@ -30,6 +36,7 @@ __all__ = (
 )
 
 Engines = Mapping[str, "AsyncEngine"]
+OnStep = Callable[[StepReport], None]
 
 
 async def _run(
@@ -45,6 +52,7 @@ async def _run(
     lock: bool | None = None,
     tag: str | None = None,
     purge: bool = False,
+    on_step: OnStep | None = None,
     raise_on_error: bool,
 ) -> RunReport:
     from .._runtime.plan import Request
@@ -52,7 +60,12 @@ async def _run(
 
     request = Request(command, tuple(revisions), purge=purge, tag=tag)  # type: ignore[arg-type]  # a known command
     options = RunOptions(
-        sql=sql, engines=engines, concurrency=concurrency, fail_fast=fail_fast, lock=lock
+        sql=sql,
+        engines=engines,
+        concurrency=concurrency,
+        fail_fast=fail_fast,
+        lock=lock,
+        on_step=on_step,
     )
     report = await run(config, request, databases, options)
     if raise_on_error:
@@ -71,6 +84,7 @@ async def upgrade(
     fail_fast: bool = False,
     lock: bool | None = None,
     tag: str | None = None,
+    on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
     """Upgrade every selected database to a later revision (default: head)."""
@@ -85,6 +99,7 @@ async def upgrade(
         fail_fast=fail_fast,
         lock=lock,
         tag=tag,
+        on_step=on_step,
         raise_on_error=raise_on_error,
     )
 
@@ -100,6 +115,7 @@ async def downgrade(
     fail_fast: bool = False,
     lock: bool | None = None,
     tag: str | None = None,
+    on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
     """Revert every selected database to a previous revision (--sql needs `from:to`)."""
@@ -114,6 +130,7 @@ async def downgrade(
         fail_fast=fail_fast,
         lock=lock,
         tag=tag,
+        on_step=on_step,
         raise_on_error=raise_on_error,
     )
 
@@ -130,6 +147,7 @@ async def stamp(
     fail_fast: bool = False,
     lock: bool | None = None,
     tag: str | None = None,
+    on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
     """Record revisions in the version table without running any migration."""
@@ -145,6 +163,7 @@ async def stamp(
         fail_fast=fail_fast,
         lock=lock,
         tag=tag,
+        on_step=on_step,
         raise_on_error=raise_on_error,
     )
 
@@ -156,6 +175,7 @@ async def ensure_version(
     databases: Sequence[str] | None = None,
     engines: Engines | None = None,
     lock: bool | None = None,
+    on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
     """Create the version table if it does not exist yet."""
@@ -167,6 +187,7 @@ async def ensure_version(
         databases=databases,
         engines=engines,
         lock=lock,
+        on_step=on_step,
         raise_on_error=raise_on_error,
     )
 
@@ -176,11 +197,17 @@ async def current(
     *,
     databases: Sequence[str] | None = None,
     engines: Engines | None = None,
+    errors: MutableMapping[str, AsyncmigError] | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """The current revision(s) of every selected database (reads only; takes no lock)."""
+    """The current revision(s) of every selected database (reads only; takes no lock).
+
+    Keys are database names, or ``database:schema`` for tenant schemas.  The
+    first database that cannot be read raises, unless `errors` is given: then
+    each such database's error is put there and the others are still returned.
+    """
     from .._runtime.reading import read_current
 
-    return await read_current(config, databases, engines)
+    return await read_current(config, databases, engines, failures=errors)
 
 
 async def history_current(

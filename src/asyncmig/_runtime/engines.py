@@ -52,8 +52,15 @@ async def lease_engine(
     database: DatabaseConfig,
     engines: Mapping[str, AsyncEngine] | None,
     env_module: ModuleType | None,
+    *,
+    connections: int | None = None,
 ) -> EngineLease:
-    """The application's engine for `database`, else env.py's factory, else a new one."""
+    """The application's engine for `database`, else env.py's factory, else a new one.
+
+    `connections`: how many connections the run may hold at once on the
+    engine it creates (tenant schemas migrating side by side); its pool is
+    sized for them.  Borrowed and factory-made engines keep their own pools.
+    """
     if engines and database.name in engines:
         return EngineLease(engines[database.name], owned=False)
     if not database.url:
@@ -74,13 +81,29 @@ async def lease_engine(
             )
         return EngineLease(created, owned=True)
     try:
-        return EngineLease(create_async_engine(database.url), owned=True)
+        sizing: dict[str, Any] = {}
+        if connections is not None and connections > 5:  # 5: SQLAlchemy's default pool_size
+            sizing = {"pool_size": connections, "max_overflow": 2}
+        return EngineLease(create_async_engine(database.url, **sizing), owned=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
             f"database {database.name!r}: cannot create an engine for {database.masked_url}: "
             f"{exc}; check the driver in the URL (e.g. postgresql+asyncpg://)",
             key="url",
         ) from exc
+
+
+def capacity(engine: AsyncEngine) -> int | None:
+    """How many connections the engine's pool hands out at once (None: no limit)."""
+    pool = engine.sync_engine.pool
+    size = getattr(pool, "size", None)
+    if not callable(size):
+        return None
+    # QueuePool keeps its overflow limit private; -1 there means unlimited.
+    overflow = getattr(pool, "_max_overflow", 0)
+    if not isinstance(overflow, int) or overflow < 0:
+        return None
+    return int(size()) + overflow
 
 
 def unavailable(

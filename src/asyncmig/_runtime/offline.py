@@ -4,6 +4,7 @@ The current revision cannot be read, so it is assumed: the start of a
 ``start:end`` target, or base.  From base the version table's CREATE TABLE is
 rendered first.  Transactions are rendered as ``BEGIN;`` / ``COMMIT;`` on
 dialects whose DDL is transactional, one per step or one for all as online.
+A tenant schema's script starts by creating (upgrade, stamp) and entering it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..errors import ConfigError
 from . import version_table as vt
 from .plan import Unit, check_known, plan, split_range
 from .steps import TargetSetup, load_modules, run_unit
+from .tenants import tenancy_for
 
 if TYPE_CHECKING:
     from .._config import DatabaseConfig
@@ -74,6 +76,9 @@ def _render(
     batches = [[unit] for unit in units] if per_step else [units]
     if not units and create:
         batches = [[]]
+    if setup.schema is not None:
+        creating = setup.request.command in ("upgrade", "stamp", "ensure_version")
+        tenancy_for(context.dialect.name).render(impl, setup.schema, create=creating)
     for number, batch in enumerate(batches):
         if transactional:
             impl.static_output("BEGIN;")

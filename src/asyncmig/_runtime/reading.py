@@ -7,7 +7,7 @@ table reads as no revisions (base).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -16,14 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import AsyncmigError, CommandError
 from . import engines as _engines
 from . import version_table as vt
-from .runner import Target, targets_for
 from .scripts import ScriptCache
+from .targets import database_of, live_targets, targets_for
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from .._config import Config
+    from .._config import Config, DatabaseConfig
 
 
 async def read_current(
@@ -31,57 +31,70 @@ async def read_current(
     databases: Sequence[str] | None,
     engines: Mapping[str, AsyncEngine] | None,
     scripts: ScriptCache | None = None,
+    failures: MutableMapping[str, AsyncmigError] | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """The version rows of every selected target, read concurrently, in config order."""
-    targets = targets_for(config, databases)
-    cache = scripts or ScriptCache(config)
-    found: dict[str, tuple[str, ...]] = {}
-    failures: dict[str, AsyncmigError] = {}
+    """The version rows of every selected target, read concurrently, in config order.
 
-    async def one(target: Target) -> None:
+    Keys are database names, or ``database:schema`` for tenant schemas.  A
+    database that cannot be read raises its error -- unless `failures` is
+    given, which then collects it (keyed by database name) while the other
+    databases are still reported.
+    """
+    selected = config.select(databases)
+    cache = scripts or ScriptCache(config)
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    failed: dict[str, AsyncmigError] = {}
+
+    async def one(database: DatabaseConfig) -> None:
         try:
-            found[_key(target)] = await _read_target(config, target, engines, cache)
+            found[database.name] = await _read_database(config, database, engines, cache)
         except AsyncmigError as exc:
-            failures[_key(target)] = exc
+            failed[database.name] = exc
 
     async with anyio.create_task_group() as group:
-        for target in targets:
-            group.start_soon(one, target)
-    for target in targets:
-        if _key(target) in failures:
-            raise failures[_key(target)]
-    return {_key(target): found[_key(target)] for target in targets}
+        for database in selected:
+            group.start_soon(one, database)
+    if failures is None:
+        for database in selected:
+            if database.name in failed:
+                raise failed[database.name]
+    else:
+        failures.update((db.name, failed[db.name]) for db in selected if db.name in failed)
+    return {key: revs for db in selected for key, revs in found.get(db.name, {}).items()}
 
 
-def _key(target: Target) -> str:
-    return f"{target.database.name}:{target.schema}" if target.schema else target.database.name
-
-
-async def _read_target(
+async def _read_database(
     config: Config,
-    target: Target,
+    database: DatabaseConfig,
     engines: Mapping[str, AsyncEngine] | None,
     cache: ScriptCache,
-) -> tuple[str, ...]:
-    loaded = await cache.load(target.database, graph=False)
-    table = vt.version_table(*target.version_table(config))
-    lease = await _engines.lease_engine(target.database, engines, loaded.env_module)
+) -> dict[str, tuple[str, ...]]:
+    loaded = await cache.load(database, graph=False)
+    lease = await _engines.lease_engine(database, engines, loaded.env_module)
     try:
-        conn = await _engines.connect(lease.engine, target.database)
+        targets, _ = await live_targets(database, lease.engine)
+        if not targets:
+            return {}
+        conn = await _engines.connect(lease.engine, database)
         try:
+            tables = [vt.version_table(*target.version_table(config)) for target in targets]
 
-            def read(connection: Connection) -> tuple[str, ...]:
-                return vt.read_heads(connection, table)
+            def read(connection: Connection) -> list[tuple[str, ...]]:
+                try:
+                    return [vt.read_heads(connection, table) for table in tables]
+                finally:
+                    vt.forget(connection)
 
-            return await conn.run_sync(read)
+            rows = await conn.run_sync(read)
         except SQLAlchemyError as exc:
             reason = " ".join(str(exc).split())
             raise CommandError(
-                f"database {target.database.name!r} ({target.database.masked_url}): {reason}"
+                f"database {database.name!r} ({database.masked_url}): {reason}"
             ) from exc
         finally:
             with anyio.CancelScope(shield=True):
                 await conn.close()
+        return {target.key: heads for target, heads in zip(targets, rows, strict=True)}
     finally:
         with anyio.CancelScope(shield=True):
             await lease.close()
@@ -90,11 +103,11 @@ async def _read_target(
 async def heads_of(
     config: Config, databases: Sequence[str] | None, cache: ScriptCache
 ) -> dict[str, tuple[str, ...]]:
-    """The script heads each selected database's history has."""
+    """The script heads each selected database's history has, by database name."""
     result: dict[str, tuple[str, ...]] = {}
     for target in targets_for(config, databases):
         _, graph = await cache.require_graph(target.database)
-        result[_key(target)] = graph.heads
+        result[target.database.name] = graph.heads
     return result
 
 
@@ -107,7 +120,7 @@ async def at_head(
     cache = ScriptCache(config)
     heads = await heads_of(config, databases, cache)
     current = await read_current(config, databases, engines, cache)
-    return {name: set(current[name]) == set(heads[name]) for name in current}
+    return {key: set(revs) == set(heads[database_of(key)]) for key, revs in current.items()}
 
 
 async def wait_until_head(
@@ -126,14 +139,17 @@ async def wait_until_head(
     deadline = anyio.current_time() + (timeout if timeout >= 0 else math.inf)
     while True:
         current = await read_current(config, databases, engines, cache)
-        behind = {name: revs for name, revs in current.items() if set(revs) != set(heads[name])}
+        behind = {
+            key: revs for key, revs in current.items() if set(revs) != set(heads[database_of(key)])
+        }
         if not behind:
             return current
         remaining = deadline - anyio.current_time()
         if remaining <= 0:
             detail = "; ".join(
-                f"{name} at {', '.join(revs) or '<base>'} (head {', '.join(heads[name])})"
-                for name, revs in behind.items()
+                f"{key} at {', '.join(revs) or '<base>'} "
+                f"(head {', '.join(heads[database_of(key)])})"
+                for key, revs in behind.items()
             )
             raise CommandError(
                 f"gave up after {timeout:g}s waiting for head: {detail}; "

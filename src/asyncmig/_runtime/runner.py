@@ -1,23 +1,30 @@
 """The anyio runner: every selected target at once, each isolated, each locked.
 
-One task per target in one task group, bounded by a capacity limiter.  A
-target's failure is recorded in its :class:`DatabaseReport` and leaves the
-others running (unless ``fail_fast``, which cancels them: they stop at their
-last committed step and report ``cancelled``).
+One task per database in one task group; a database with tenant schemas
+(a list, or a query run first) spawns one task per schema.  Targets run
+bounded by ``--concurrency`` overall (default: all databases) and, for the
+schemas of one database, by :data:`DEFAULT_SCHEMA_CONCURRENCY` unless
+``--concurrency`` is given.  A target's failure is recorded in its
+:class:`DatabaseReport` and leaves the others running (unless ``fail_fast``,
+which cancels them: they stop at their last committed step and report
+``cancelled``).  The schemas of one database share one engine.
 
-Per target (online): lease an engine, connect once, take the migration lock,
-then repeatedly begin a transaction, read the version rows inside it, and run
-the next unit(s) of the plan with ``run_sync``, committing per step (or once
-for all, with ``transaction_per_migration = false``).  If the rows read at
-the start of a transaction are not the ones the last commit left -- another
-runner got in between, which SQLite's per-transaction lock allows -- the
-plan is made again from what is there, so no step ever runs twice.
+Per target (online): connect once, take the migration lock, point the
+connection at the tenant schema (if any), then repeatedly begin a
+transaction, read the version rows inside it, and run the next unit(s) of
+the plan with ``run_sync``, committing per step (or once for all, with
+``transaction_per_migration = false``).  ``on_step`` hears of each step as
+soon as it has committed.  If the rows read at the start of a transaction
+are not the ones the last commit left -- another runner got in between,
+which SQLite's per-transaction lock allows -- the plan is made again from
+what is there, so no step ever runs twice.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,10 +35,12 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from .._reports import DatabaseReport, RunReport, StepReport
 from ..errors import AsyncmigError, CommandError, LockTimeout
 from . import engines as _engines
+from . import tenants as _tenants
+from . import version_table as _vt
 from .locking import MigrationLock, lock_for
 from .offline import render_offline
 from .plan import Request, Unit, check_known, plan
-from .scripts import ScriptCache
+from .scripts import Loaded, ScriptCache
 from .steps import (
     TargetSetup,
     begin_and_read,
@@ -40,44 +49,43 @@ from .steps import (
     load_modules,
     run_online,
 )
+from .targets import (
+    DEFAULT_SCHEMA_CONCURRENCY,
+    Target,
+    backend_name,
+    is_tenanted,
+    live_targets,
+    static_targets,
+    targets_for,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from .._config import Config, DatabaseConfig
     from .._script.revision import RevisionMap
+    from .tenants import Tenancy
 
+__all__ = ("DEFAULT_SCHEMA_CONCURRENCY", "RunOptions", "Target", "run", "targets_for")
 
-@dataclass(frozen=True)
-class Target:
-    """What one task migrates: a database, or (multi-tenant) one schema of it."""
+OnStep = Callable[[StepReport], None]
 
-    database: DatabaseConfig
-    schema: str | None = None
-
-    def version_table(self, config: Config) -> tuple[str, str | None]:
-        """The version table's name and schema for this target."""
-        name = self.database.version_table or config.version_table
-        if self.schema is not None:
-            return name, self.schema
-        schema = self.database.version_table_schema
-        return name, schema if schema is not None else config.version_table_schema
-
-
-def targets_for(config: Config, databases: Sequence[str] | None) -> list[Target]:
-    """The targets of the selected databases (one each, for now)."""
-    return [Target(database) for database in config.select(databases)]
+# Commands that may create a missing tenant schema (they write a version table).
+_CREATING = frozenset({"upgrade", "stamp", "ensure_version"})
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run: offline, borrowed engines, concurrency, locking."""
+    """How to run: offline, borrowed engines, concurrency, locking, live step reports."""
 
     sql: bool = False
     engines: Mapping[str, AsyncEngine] | None = None
     concurrency: int | None = None
     fail_fast: bool = False
     lock: bool | None = None  # None: the configuration's `lock`
+    on_step: OnStep | None = None  # called on the event loop right after each step commits
+    scripts: ScriptCache | None = None  # share loaded script directories with the caller
 
 
 async def run(
@@ -86,15 +94,27 @@ async def run(
     """Run `request` over every selected target and report per target."""
     if options.concurrency is not None and options.concurrency < 1:
         raise CommandError(f"concurrency must be 1 or more, not {options.concurrency}")
-    targets = targets_for(config, databases)
+    selected = config.select(databases)
     report = RunReport(request.command.replace("_", "-"), request.label)
-    report.databases = [DatabaseReport(t.database.name, t.schema) for t in targets]
     runner = _Runner(config, request, options)
-    limiter = anyio.CapacityLimiter(options.concurrency or max(1, len(targets)))
+    per_database: list[list[DatabaseReport]] = [[] for _ in selected]
     async with anyio.create_task_group() as group:
-        for target, db_report in zip(targets, report.databases, strict=True):
-            group.start_soon(runner.guarded, target, db_report, limiter, group.cancel_scope)
+        runner.scope = group.cancel_scope
+        for database, reports in zip(selected, per_database, strict=True):
+            group.start_soon(runner.database, database, reports)
+    report.databases = [db for reports in per_database for db in reports]
     return report
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the targets of one database share: scripts, graph, engine, tenancy."""
+
+    loaded: Loaded
+    graph: RevisionMap
+    engine: AsyncEngine | None  # None offline
+    tenancy: Tenancy | None
+    limiter: anyio.CapacityLimiter
 
 
 class _Runner:
@@ -102,60 +122,114 @@ class _Runner:
         self.config = config
         self.request = request
         self.options = options
-        self.scripts = ScriptCache(config)
+        self.scripts = options.scripts or ScriptCache(config)
+        self.limiter = anyio.CapacityLimiter(options.concurrency or math.inf)
+        self.scope: anyio.CancelScope | None = None
 
-    async def guarded(
-        self,
-        target: Target,
-        report: DatabaseReport,
-        limiter: anyio.CapacityLimiter,
-        group_scope: anyio.CancelScope,
-    ) -> None:
-        """Run one target, turning its failure or cancellation into its report."""
-        started = time.perf_counter()
+    def _failed(self) -> None:
+        if self.options.fail_fast and self.scope is not None:
+            self.scope.cancel()
+
+    async def database(self, database: DatabaseConfig, reports: list[DatabaseReport]) -> None:
+        """Migrate one database's targets; a failure before any target ran is its report."""
         try:
-            async with limiter:
-                await self.target(target, report)
+            await self._database(database, reports)
+        except anyio.get_cancelled_exc_class():
+            if not reports:
+                reports.append(DatabaseReport(database.name, status="cancelled"))
+            raise
+        except AsyncmigError as exc:
+            reports.append(DatabaseReport(database.name, status="failed", error=exc))
+            self._failed()
+
+    async def _database(self, database: DatabaseConfig, reports: list[DatabaseReport]) -> None:
+        loaded, graph = await self.scripts.require_graph(database)
+        tenanted = is_tenanted(database)
+        width = (self.options.concurrency or DEFAULT_SCHEMA_CONCURRENCY) if tenanted else 1
+        limiter = anyio.CapacityLimiter(width)
+        if self.options.sql:
+            targets = static_targets(database, backend_name(database))
+            tenancy = _tenants.tenancy_for(backend_name(database)) if tenanted else None
+            shared = _Shared(loaded, graph, None, tenancy, limiter)
+            await self._targets(targets, reports, shared)
+            return
+        lease = await _engines.lease_engine(
+            database,
+            self.options.engines,
+            loaded.env_module,
+            connections=2 * width if tenanted else None,
+        )
+        try:
+            targets, tenancy = await live_targets(database, lease.engine)
+            if not targets:  # a schemas query that found none
+                reports.append(DatabaseReport(database.name, status="skipped"))
+                return
+            room = None if lease.owned else _engines.capacity(lease.engine)
+            if room is not None and room // 2 < width:
+                # Each target holds two connections (steps, lock); more targets than the
+                # pool can serve in full would each hold one and wait forever for the other.
+                limiter = anyio.CapacityLimiter(max(1, room // 2))
+            shared = _Shared(loaded, graph, lease.engine, tenancy, limiter)
+            await self._targets(targets, reports, shared)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await lease.close()
+
+    async def _targets(
+        self, targets: Sequence[Target], reports: list[DatabaseReport], shared: _Shared
+    ) -> None:
+        async with anyio.create_task_group() as group:
+            for target in targets:
+                report = DatabaseReport(target.database.name, target.schema)
+                reports.append(report)
+                group.start_soon(self.guarded, target, report, shared)
+
+    async def guarded(self, target: Target, report: DatabaseReport, shared: _Shared) -> None:
+        """Run one target, turning its failure or cancellation into its report."""
+        try:
+            # The database's own limit first, so a waiting schema never holds a global slot.
+            async with shared.limiter, self.limiter:
+                started = time.perf_counter()
+                try:
+                    await self.target(target, report, shared)
+                finally:
+                    report.elapsed_ms = (time.perf_counter() - started) * 1000
         except anyio.get_cancelled_exc_class():
             report.status = "cancelled"
             raise
         except AsyncmigError as exc:
             report.status = "failed"
             report.error = exc
-            if self.options.fail_fast:
-                group_scope.cancel()
-        finally:
-            report.elapsed_ms = (time.perf_counter() - started) * 1000
+            self._failed()
 
-    async def target(self, target: Target, report: DatabaseReport) -> None:
-        loaded, graph = await self.scripts.require_graph(target.database)
+    async def target(self, target: Target, report: DatabaseReport, shared: _Shared) -> None:
+        """Migrate one target (or render its SQL)."""
         table, schema = target.version_table(self.config)
         setup = TargetSetup(
             config=self.config,
             database=target.database.name,
             schema=target.schema,
-            directory=loaded.directory,
+            directory=shared.loaded.directory,
             request=self.request,
             opts=context_options(self.config, table, schema),
         )
-        if self.options.sql:
-            await render_offline(setup, graph, target.database, report)
+        if shared.engine is None:
+            await render_offline(setup, shared.graph, target.database, report)
+            for step in report.steps:
+                self._announce(step)
             return
-        lease = await _engines.lease_engine(
-            target.database, self.options.engines, loaded.env_module
-        )
+        conn = await _engines.connect(shared.engine, target.database)
         try:
-            conn = await _engines.connect(lease.engine, target.database)
-            try:
-                await self._locked(
-                    lease.engine, conn, target=target, setup=setup, graph=graph, report=report
-                )
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await _close(conn)
+            await self._locked(
+                shared.engine, conn, target=target, setup=setup, shared=shared, report=report
+            )
         finally:
             with anyio.CancelScope(shield=True):
-                await lease.close()
+                await _close(conn)
+
+    def _announce(self, step: StepReport) -> None:
+        if self.options.on_step is not None:
+            self.options.on_step(step)
 
     async def _locked(
         self,
@@ -164,7 +238,7 @@ class _Runner:
         *,
         target: Target,
         setup: TargetSetup,
-        graph: RevisionMap,
+        shared: _Shared,
         report: DatabaseReport,
     ) -> None:
         name = conn.dialect.name
@@ -185,9 +259,12 @@ class _Runner:
             except _engines.CONNECT_ERRORS as exc:
                 url = engine.url.render_as_string(hide_password=False)
                 raise _engines.unavailable(target.database, url, exc) from None
-            await _Migration(self, conn, session, lock, setup, graph, report).run()
+            if target.schema is not None and shared.tenancy is not None:
+                create = self.request.command in _CREATING
+                await conn.run_sync(_tenants.attach, shared.tenancy, target.schema, create)
+            await _Migration(self, conn, session, lock, setup, shared.graph, report).run()
         except SQLAlchemyError as exc:
-            raise _database_error(target.database, exc) from exc
+            raise _database_error(target, exc) from exc
         finally:
             await lock.release()
 
@@ -231,6 +308,8 @@ class _Migration:
             await self.conn.commit()
             self.report.steps.extend(done)
             self.report.after = expected = heads
+            for step in done:
+                self.runner._announce(step)
             units = units[len(batch) :]
 
     async def _begin(self) -> tuple[str, ...]:
@@ -279,9 +358,9 @@ def step_report(setup: TargetSetup, unit: Unit, elapsed_ms: float) -> StepReport
     )
 
 
-def _database_error(database: DatabaseConfig, exc: SQLAlchemyError) -> AsyncmigError:
+def _database_error(target: Target, exc: SQLAlchemyError) -> AsyncmigError:
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    return CommandError(f"database {database.name!r} ({database.masked_url}): {reason}")
+    return CommandError(f"database {target.key!r} ({target.database.masked_url}): {reason}")
 
 
 async def _rollback(conn: AsyncConnection) -> None:
@@ -296,8 +375,15 @@ async def _close(conn: AsyncConnection) -> None:
     try:
         if conn.in_transaction():
             await conn.rollback()
-        await conn.run_sync(_engines.detach)
+        await conn.run_sync(_detach)
     except Exception:
         # A connection broken mid-step (or by cancellation) must not go back to the pool.
         await conn.invalidate()
     await conn.close()
+
+
+def _detach(connection: Connection) -> None:
+    """Leave the tenant schema, then undo the session's changes (before the pool gets it)."""
+    _vt.forget(connection)
+    _tenants.detach(connection)
+    _engines.detach(connection)

@@ -35,9 +35,30 @@ def version_table(name: str, schema: str | None = None) -> Table:
     )
 
 
+_SEEN_KEY = "asyncmig_version_tables"
+
+
 def exists(connection: Connection, table: Table) -> bool:
-    """Whether the version table is in the database."""
-    return inspect(connection).has_table(table.name, schema=table.schema)
+    """Whether the version table is in the database.
+
+    A table once found (or created) is remembered on the connection until
+    :func:`forget`: a migration's steps never drop it, and asking the catalog
+    twice per step costs more than many steps do on a server.  The runner
+    forgets when a target ends, so a rolled-back creation never outlives it.
+    """
+    seen: set[tuple[str | None, str]] = connection.info.setdefault(_SEEN_KEY, set())
+    key = (table.schema, table.name)
+    if key in seen:
+        return True
+    found = bool(inspect(connection).has_table(table.name, schema=table.schema))
+    if found:
+        seen.add(key)
+    return found
+
+
+def forget(connection: Connection) -> None:
+    """Drop what :func:`exists` remembered on this connection."""
+    connection.info.pop(_SEEN_KEY, None)
 
 
 def read_heads(connection: Connection, table: Table) -> tuple[str, ...]:
@@ -55,6 +76,7 @@ def ensure(context: MigrationContext) -> None:
         context.impl.execute(CreateTable(table))
     elif not exists(context.connection, table):
         table.create(context.connection)
+        context.connection.info.setdefault(_SEEN_KEY, set()).add((table.schema, table.name))
 
 
 def apply(context: MigrationContext, delete: Sequence[str], insert: Sequence[str]) -> None:
