@@ -78,6 +78,8 @@ def test_public_objects_present_as_asyncmig_names() -> None:
         "op",
         "context",
         "errors",
+        "check",
+        "CheckReport",
     }
     assert expected <= set(asyncmig.__all__)
 

@@ -16,6 +16,7 @@ not import SQLAlchemy: commands that need no database stay fast.
 """
 
 from . import errors as errors
+from ._commands.autogen import check as check
 from ._commands.database import current as current
 from ._commands.database import downgrade as downgrade
 from ._commands.database import ensure_version as ensure_version
@@ -36,7 +37,10 @@ from ._config import Config as Config
 from ._config import DatabaseConfig as DatabaseConfig
 from ._proxy import context as context
 from ._proxy import op as op
+from ._reports import AutogenRevision as AutogenRevision
+from ._reports import CheckReport as CheckReport
 from ._reports import DatabaseReport as DatabaseReport
+from ._reports import Difference as Difference
 from ._reports import RevisionInfo as RevisionInfo
 from ._reports import RunReport as RunReport
 from ._reports import StepReport as StepReport
@@ -51,6 +55,7 @@ __all__ = (
     "ensure_version",
     "is_at_head",
     "wait_for_head",
+    "check",
     # script commands
     "revision",
     "merge",
@@ -69,6 +74,9 @@ __all__ = (
     "StepReport",
     "RevisionInfo",
     "TemplateInfo",
+    "CheckReport",
+    "Difference",
+    "AutogenRevision",
     # inside migration scripts
     "op",
     "context",

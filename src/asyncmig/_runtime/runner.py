@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -205,13 +206,24 @@ class _Runner:
     async def target(self, target: Target, report: DatabaseReport, shared: _Shared) -> None:
         """Migrate one target (or render its SQL)."""
         table, schema = target.version_table(self.config)
+        # Resolving the target metadata may import the user's models: not on the loop.
+        opts = await anyio.to_thread.run_sync(
+            partial(
+                context_options,
+                self.config,
+                table,
+                schema,
+                database=target.database.name,
+                env_module=shared.loaded.env_module,
+            )
+        )
         setup = TargetSetup(
             config=self.config,
             database=target.database.name,
             schema=target.schema,
             directory=shared.loaded.directory,
             request=self.request,
-            opts=context_options(self.config, table, schema),
+            opts=opts,
         )
         if shared.engine is None:
             await render_offline(setup, shared.graph, target.database, report)
