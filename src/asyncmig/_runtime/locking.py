@@ -53,6 +53,9 @@ class MigrationLock:
     """No lock: the base class, used with ``lock = false`` and for unknown dialects."""
 
     name: ClassVar[str] = "none"
+    #: Whether the lock stays held between the migration's transactions, so that
+    #: the version rows cannot change under the runner between two steps.
+    spans_transactions: ClassVar[bool] = False
 
     def __init__(
         self, database: str, table: str, schema: str | None, timeout: float | None
@@ -89,6 +92,8 @@ class MigrationLock:
 
 class _SeparateConnectionLock(MigrationLock):
     """A lock held by a connection of its own, in autocommit mode."""
+
+    spans_transactions = True
 
     def __init__(
         self, database: str, table: str, schema: str | None, timeout: float | None

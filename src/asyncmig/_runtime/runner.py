@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import math
 import time
-from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import anyio
@@ -44,6 +44,7 @@ from .plan import Request, Unit, check_known, plan
 from .scripts import Loaded, ScriptCache
 from .steps import (
     TargetSetup,
+    begin,
     begin_and_read,
     context_options,
     ensure_table,
@@ -302,7 +303,11 @@ class _Migration:
         expected: tuple[str, ...] | None = None
         units: list[Unit] = []
         while True:
-            heads = await self._begin()
+            if expected is not None and self.lock.spans_transactions:
+                await self.conn.run_sync(begin, self.session)
+                heads = expected
+            else:
+                heads = await self._begin()
             if expected is None:
                 self.report.before = self.report.after = heads
             if expected is None or heads != expected:

@@ -10,6 +10,7 @@ writes offline SQL through the context's dialect implementation).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
     from .context import MigrationContext
 
 
+@functools.lru_cache(maxsize=1024)
 def version_table(name: str, schema: str | None = None) -> Table:
-    """The version table, as a ``Table`` on a metadata of its own."""
+    """The version table, as a ``Table`` on a metadata of its own (built once per name)."""
     return Table(
         name,
         MetaData(),
