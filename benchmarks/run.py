@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; --quick shrinks sizes and repeats."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
-    parser.add_argument("--only", choices=("heads", "upgrade"), help="run one benchmark")
+    parser.add_argument("--only", choices=("heads", "upgrade", "multidb"), help="run one benchmark")
     parser.add_argument("--postgresql-url", default=DEFAULT_POSTGRESQL, help="local server URL")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
     parser.add_argument("--output", type=Path, default=Path("results.json"), help="JSON file")
@@ -288,9 +289,21 @@ def document(args: argparse.Namespace, notes: list[str], found: list[Measurement
     return json.dumps(content, indent=2) + "\n"
 
 
+def run_multidb(args: argparse.Namespace) -> int:
+    """The multidb benchmark (benchmarks/multidb.py) in its own process; its exit status."""
+    output = args.output.with_name(args.output.stem + "-multidb.json")
+    command = [sys.executable, str(Path(__file__).with_name("multidb.py"))]
+    if args.quick:
+        command.append("--quick")
+    command += ["--postgresql-url", args.postgresql_url, "--output", str(output)]
+    return subprocess.run(command, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks, print the tables, write the JSON; 1 if asyncmig failed."""
     args = parse_args(argv)
+    if args.only == "multidb":
+        return run_multidb(args)
     measurements: list[Measurement] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="asyncmig-bench-") as scratch:
@@ -321,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(measurements, ratios(measurements)))
     log(f"wrote {args.output}")
     # Alembic's failures are results (e.g. PostgreSQL running out of lock slots); ours are not.
-    return 0 if all(m.ok for m in measurements if m.key["tool"] != "alembic") else 1
+    status = 0 if all(m.ok for m in measurements if m.key["tool"] != "alembic") else 1
+    if args.only is None and not args.no_postgresql:
+        status = max(status, run_multidb(args))
+    return status
 
 
 if __name__ == "__main__":
