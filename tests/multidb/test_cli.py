@@ -149,3 +149,15 @@ def test_postgresql_tenant_lines(tmp_path: Path, postgresql_url: str) -> None:
     assert "[main:t1] upgrade <base> -> r1, step r1" in out
     assert "[main:t2] upgrade <base> -> r1, step r1" in out
     assert ok("current", cwd=tmp_path).splitlines() == ["main:t1: r1 (head)", "main:t2: r1 (head)"]
+
+
+def test_history_indicates_current_across_databases(tmp_path: Path) -> None:
+    """`history -i` marks what any selected database is at; `--db` narrows it to one."""
+    _project(tmp_path, linear("r1", "r2", "r3"), "a", "b")
+    ok("--db", "a", "upgrade", "r1", cwd=tmp_path)
+    ok("--db", "b", "upgrade", "r2", cwd=tmp_path)
+    marked = json.loads(ok("history", "-i", "--json", cwd=tmp_path))
+    assert {rev["revision"] for rev in marked if rev["is_current"]} == {"r1", "r2"}
+    only_b = json.loads(ok("--db", "b", "history", "-i", "--json", cwd=tmp_path))
+    assert {rev["revision"] for rev in only_b if rev["is_current"]} == {"r2"}
+    assert "--db" in fails("history", "-r", "current:", cwd=tmp_path)

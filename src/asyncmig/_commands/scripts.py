@@ -100,10 +100,15 @@ async def branches(config: Config, *, database: str | None = None) -> list[Revis
     )
 
 
-async def _current_heads(config: Config, database: str | None) -> tuple[str, ...]:
+async def _current_heads(
+    config: Config, database: str | None, *, union: bool = False
+) -> tuple[str, ...]:
+    """The current revisions of one database (or, with `union`, of every selected one)."""
     from .database import current
 
     found = await current(config, databases=[database] if database else None)
+    if union:
+        return tuple(dict.fromkeys(rev for revs in found.values() for rev in revs))
     if len(found) > 1:
         raise CommandError(
             f"'current' is ambiguous with several databases ({', '.join(found)}); "
@@ -121,8 +126,13 @@ async def history(
 ) -> list[RevisionInfo]:
     """List revisions newest first, optionally within ``start:end``."""
     directory, graph = await _load(config, database)
-    needs_current = indicate_current or (rev_range is not None and "current" in rev_range)
-    current = await _current_heads(config, database) if needs_current else ()
+    in_range = rev_range is not None and "current" in rev_range
+    # Marking current revisions works across databases; a `current` range needs one.
+    current = (
+        await _current_heads(config, database, union=not in_range)
+        if indicate_current or in_range
+        else ()
+    )
 
     def collect() -> list[RevisionInfo]:
         return [
