@@ -13,7 +13,6 @@ import json
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import Any
 
 from ._commands import autogen as autogen_commands
@@ -23,7 +22,8 @@ from ._config import Config, mask_url, parse_x_arguments
 from ._reports import DatabaseReport, RevisionInfo, RunReport, StepReport
 from .errors import AsyncmigError, CommandError
 
-Handler = Callable[[argparse.Namespace], Awaitable[int]]
+# A handler returns its exit status, or an awaitable of it that main() runs under anyio.
+Handler = Callable[[argparse.Namespace], "int | Awaitable[int]"]
 
 
 def _summary(fn: Callable[..., Any]) -> str:
@@ -260,8 +260,12 @@ async def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _heads(args: argparse.Namespace) -> int:
-    infos = await script_commands.heads(
+# heads, branches, history and show read only files: unless a database's current
+# revisions are asked for, they run synchronously, without starting an event loop.
+
+
+def _heads(args: argparse.Namespace) -> int:
+    infos = script_commands.list_heads(
         _load_config(args),
         resolve_dependencies=args.resolve_dependencies,
         database=_one_database(args),
@@ -270,8 +274,8 @@ async def _heads(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _branches(args: argparse.Namespace) -> int:
-    infos = await script_commands.branches(_load_config(args), database=_one_database(args))
+def _branches(args: argparse.Namespace) -> int:
+    infos = script_commands.list_branches(_load_config(args), database=_one_database(args))
     if args.json or args.verbose:
         _print_revisions(infos, args)
         return 0
@@ -282,7 +286,17 @@ async def _branches(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _history(args: argparse.Namespace) -> int:
+def _history(args: argparse.Namespace) -> int | Awaitable[int]:
+    if args.indicate_current or script_commands.needs_current(args.rev_range):
+        return _history_with_current(args)
+    infos = script_commands.list_history(
+        _load_config(args), args.rev_range, database=_one_database(args)
+    )
+    _print_revisions(infos, args)
+    return 0
+
+
+async def _history_with_current(args: argparse.Namespace) -> int:
     infos = await script_commands.history(
         _load_config(args),
         args.rev_range,
@@ -293,16 +307,24 @@ async def _history(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _show(args: argparse.Namespace) -> int:
-    infos = await script_commands.show(
-        _load_config(args), args.revision, database=_one_database(args)
-    )
+def _print_shown(infos: Sequence[RevisionInfo], args: argparse.Namespace) -> int:
     if args.json:
         _print_json([info.to_dict() for info in infos])
     else:
         for info in infos:
             print(_verbose(info))
     return 0
+
+
+def _show(args: argparse.Namespace) -> int | Awaitable[int]:
+    config, database = _load_config(args), _one_database(args)
+    if script_commands.needs_current(args.revision):
+        return _show_with_current(args, config, database)
+    return _print_shown(script_commands.list_shown(config, args.revision, database=database), args)
+
+
+async def _show_with_current(args: argparse.Namespace, config: Config, database: str | None) -> int:
+    return _print_shown(await script_commands.show(config, args.revision, database=database), args)
 
 
 async def _edit(args: argparse.Namespace) -> int:
@@ -555,17 +577,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _await(outcome: Awaitable[int]) -> int:
+    return await outcome
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    import anyio
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "wait", None) is not None and not args.check_heads:
         parser.error("--wait needs --check-heads")
     handler: Handler = args.handler
     try:
-        return anyio.run(partial(handler, args), backend="asyncio")
+        outcome = handler(args)
+        if isinstance(outcome, int):
+            return outcome
+        import anyio
+
+        return anyio.run(_await, outcome, backend="asyncio")
     except AsyncmigError as exc:
         if args.traceback:
             raise

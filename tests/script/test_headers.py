@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import ast
-import json
+import marshal
 import types
 from pathlib import Path
 
 import pytest
 
 from asyncmig._script import headers
-from asyncmig._script.headers import CACHE_FORMAT, Header, HeaderCache, parse_source
+from asyncmig._script.headers import (
+    CACHE_FORMAT,
+    CACHE_NAME,
+    Header,
+    HeaderCache,
+    parse_source,
+)
 from asyncmig.errors import ScriptError
 
 CLASSIC = '''"""add account table
@@ -200,7 +206,7 @@ def test_cache_round_trip(tmp_path: Path) -> None:
     cache = HeaderCache(tmp_path, enabled=True)
     cache.store("a.py", 111, 22, header)
     cache.save()
-    assert (tmp_path / "__pycache__" / "asyncmig-headers.json").is_file()
+    assert (tmp_path / "__pycache__" / CACHE_NAME).is_file()
     again = HeaderCache(tmp_path, enabled=True)
     assert again.lookup("a.py", 111, 22) == header
     assert again.lookup("a.py", 112, 22) is None
@@ -220,13 +226,15 @@ def test_cache_drops_vanished_files(tmp_path: Path) -> None:
 
 
 def test_cache_ignores_other_formats_and_garbage(tmp_path: Path) -> None:
-    """A cache file of another format version, or not JSON at all, is ignored."""
-    target = tmp_path / "__pycache__" / "asyncmig-headers.json"
+    """A cache file of another format version, a bad entry, or garbage is ignored."""
+    target = tmp_path / "__pycache__" / CACHE_NAME
     target.parent.mkdir()
-    entry = [1, 1, Header("a").to_json()]
-    target.write_text(json.dumps({"format": CACHE_FORMAT + 1, "entries": {"a.py": entry}}))
+    entry = (1, 1, tuple(Header("a")))
+    target.write_bytes(marshal.dumps((CACHE_FORMAT + 1, {"a.py": entry})))
     assert HeaderCache(tmp_path, enabled=True).lookup("a.py", 1, 1) is None
-    target.write_text("{not json")
+    target.write_bytes(marshal.dumps((CACHE_FORMAT, {"a.py": (1, 1, ("a", "too few"))})))
+    assert HeaderCache(tmp_path, enabled=True).lookup("a.py", 1, 1) is None
+    target.write_bytes(b"{not marshal")
     assert HeaderCache(tmp_path, enabled=True).lookup("a.py", 1, 1) is None
 
 

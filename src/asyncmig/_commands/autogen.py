@@ -17,9 +17,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
-import anyio.to_thread
-
 from .._config import Config
 from .._reports import AutogenRevision, CheckReport, Difference, RevisionInfo
 from ..errors import AsyncmigError, CommandError
@@ -57,6 +54,8 @@ async def _compare_all(
     config: Config, databases: Sequence[str] | None, engines: Engines | None
 ) -> tuple[ScriptCache, list[_Compared]]:
     """Compare every selected database concurrently; raise the first failure in config order."""
+    import anyio  # deferred: the CLI imports this module for its --help texts
+
     from .._runtime.scripts import ScriptCache
 
     selected = config.select(databases)
@@ -95,6 +94,8 @@ def _models(config: Config, database: DatabaseConfig, loaded: Loaded) -> tuple[M
 async def _compare_one(
     config: Config, database: DatabaseConfig, cache: ScriptCache, engines: Engines | None
 ) -> _Compared:
+    import anyio
+    import anyio.to_thread
     from sqlalchemy.engine import Connection
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -279,6 +280,8 @@ async def autogenerate_revision(
 
     Returns None when env.py's ``process_revision_directives`` removed the script.
     """
+    import anyio.to_thread
+
     selected = config.select(databases)
     locations = {db.script_location for db in selected}
     if len(locations) > 1:

@@ -12,11 +12,10 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
-
-import anyio.to_thread
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from .._config import Config
 from .._reports import RevisionInfo, TemplateInfo
@@ -26,6 +25,8 @@ from ..errors import CommandError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+T = TypeVar("T")
 
 __all__ = (
     "branches",
@@ -46,12 +47,17 @@ def _directory(config: Config, database: str | None) -> ScriptDirectory:
     return ScriptDirectory(config, location)
 
 
-async def _load(config: Config, database: str | None) -> tuple[ScriptDirectory, RevisionMap]:
-    def scan() -> tuple[ScriptDirectory, RevisionMap]:
-        directory = _directory(config, database)
-        return directory, directory.revision_map
+def _scan(config: Config, database: str | None) -> tuple[ScriptDirectory, RevisionMap]:
+    directory = _directory(config, database)
+    return directory, directory.revision_map
 
-    return await anyio.to_thread.run_sync(scan)
+
+async def _in_thread(fn: Callable[[], T]) -> T:
+    # anyio is imported here, not at module level: the CLI answers `heads` and
+    # friends through the synchronous cores below without starting an event loop.
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(fn)
 
 
 def _info(
@@ -79,25 +85,68 @@ def _with_doc(directory: ScriptDirectory, graph: RevisionMap, rev: Revision) -> 
     return _info(graph, rev, doc=directory.get_script(rev.revision).doc)
 
 
+def list_heads(
+    config: Config, *, resolve_dependencies: bool = False, database: str | None = None
+) -> list[RevisionInfo]:
+    """:func:`heads`, synchronously (for the CLI and worker threads)."""
+    directory, graph = _scan(config, database)
+    ids = graph.heads_with_dependencies() if resolve_dependencies else graph.heads
+    return [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+
+
+def list_branches(config: Config, *, database: str | None = None) -> list[RevisionInfo]:
+    """:func:`branches`, synchronously."""
+    directory, graph = _scan(config, database)
+    return [
+        _with_doc(directory, graph, rev) for rev in graph if graph.is_branch_point(rev.revision)
+    ]
+
+
+def list_history(
+    config: Config,
+    rev_range: str | None = None,
+    *,
+    current: Sequence[str] = (),
+    database: str | None = None,
+) -> list[RevisionInfo]:
+    """:func:`history`, synchronously, given the current revisions (if they matter)."""
+    directory, graph = _scan(config, database)
+    return [
+        _info(graph, rev, current, doc=directory.get_script(rev.revision).doc)
+        for rev in graph.history(rev_range, current)
+    ]
+
+
+def list_shown(
+    config: Config,
+    revisions: str = "head",
+    *,
+    current: Sequence[str] = (),
+    database: str | None = None,
+) -> list[RevisionInfo]:
+    """:func:`show`, synchronously, given the current revisions (if they matter)."""
+    directory, graph = _scan(config, database)
+    ids = current if revisions == "current" else graph.resolve(revisions, current)
+    return [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+
+
+def needs_current(target: str | None) -> bool:
+    """Whether a target or range mentions the database's ``current`` revisions."""
+    return target is not None and "current" in target
+
+
 async def heads(
     config: Config, *, resolve_dependencies: bool = False, database: str | None = None
 ) -> list[RevisionInfo]:
     """Show the heads of the script directory."""
-    directory, graph = await _load(config, database)
-    ids = graph.heads_with_dependencies() if resolve_dependencies else graph.heads
-    return await anyio.to_thread.run_sync(
-        lambda: [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+    return await _in_thread(
+        partial(list_heads, config, resolve_dependencies=resolve_dependencies, database=database)
     )
 
 
 async def branches(config: Config, *, database: str | None = None) -> list[RevisionInfo]:
     """Show the branch points of the script directory."""
-    directory, graph = await _load(config, database)
-    return await anyio.to_thread.run_sync(
-        lambda: [
-            _with_doc(directory, graph, rev) for rev in graph if graph.is_branch_point(rev.revision)
-        ]
-    )
+    return await _in_thread(partial(list_branches, config, database=database))
 
 
 async def _current_heads(
@@ -125,36 +174,25 @@ async def history(
     database: str | None = None,
 ) -> list[RevisionInfo]:
     """List revisions newest first, optionally within ``start:end``."""
-    directory, graph = await _load(config, database)
-    in_range = rev_range is not None and "current" in rev_range
+    in_range = needs_current(rev_range)
     # Marking current revisions works across databases; a `current` range needs one.
     current = (
         await _current_heads(config, database, union=not in_range)
         if indicate_current or in_range
         else ()
     )
-
-    def collect() -> list[RevisionInfo]:
-        return [
-            _info(graph, rev, current, doc=directory.get_script(rev.revision).doc)
-            for rev in graph.history(rev_range, current)
-        ]
-
-    return await anyio.to_thread.run_sync(collect)
+    return await _in_thread(
+        partial(list_history, config, rev_range, current=current, database=database)
+    )
 
 
 async def show(
     config: Config, revisions: str = "head", *, database: str | None = None
 ) -> list[RevisionInfo]:
     """Show the revision(s) a target names (``head``, ``heads``, an id, a label...)."""
-    directory, graph = await _load(config, database)
-    current = await _current_heads(config, database) if "current" in revisions else ()
-    if revisions == "current":
-        ids: Sequence[str] = current
-    else:
-        ids = graph.resolve(revisions, current)
-    return await anyio.to_thread.run_sync(
-        lambda: [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+    current = await _current_heads(config, database) if needs_current(revisions) else ()
+    return await _in_thread(
+        partial(list_shown, config, revisions, current=current, database=database)
     )
 
 
@@ -242,7 +280,7 @@ async def revision(
         )
         return _info(directory.revision_map, script.revision, doc=script.doc)
 
-    return await anyio.to_thread.run_sync(write)
+    return await _in_thread(write)
 
 
 async def merge(
@@ -276,7 +314,7 @@ async def merge(
         )
         return _info(directory.revision_map, script.revision, doc=script.doc)
 
-    return await anyio.to_thread.run_sync(write)
+    return await _in_thread(write)
 
 
 def _editor() -> list[str]:
@@ -291,7 +329,7 @@ def _editor() -> list[str]:
 
 async def edit(config: Config, revision: str = "head", *, database: str | None = None) -> Path:
     """Open a revision's script in ``$VISUAL`` / ``$EDITOR``; return its path."""
-    directory, graph = await _load(config, database)
+    directory, graph = await _in_thread(partial(_scan, config, database))
     if revision == "current":
         ids: Sequence[str] = await _current_heads(config, database)
     else:
@@ -304,7 +342,7 @@ async def edit(config: Config, revision: str = "head", *, database: str | None =
     def run() -> int:
         return subprocess.run(command, check=False).returncode
 
-    status = await anyio.to_thread.run_sync(run)
+    status = await _in_thread(run)
     if status:
         raise CommandError(f"the editor {command[0]!r} exited with status {status} on {path}")
     return path
@@ -320,14 +358,12 @@ async def init(
     """Create a script directory and its configuration from a template."""
     from .. import _templates
 
-    return await anyio.to_thread.run_sync(
-        lambda: _templates.init(directory, template, cwd=cwd, package=package)
-    )
+    return await _in_thread(lambda: _templates.init(directory, template, cwd=cwd, package=package))
 
 
 async def list_templates() -> list[TemplateInfo]:
     """The templates ``init`` can use."""
     from .. import _templates
 
-    found = await anyio.to_thread.run_sync(_templates.list_templates)
+    found = await _in_thread(_templates.list_templates)
     return [TemplateInfo(name, description) for name, description in found]

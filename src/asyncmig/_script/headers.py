@@ -8,22 +8,26 @@ files costs little more than reading them.  It falls back to ``ast.parse`` of
 the whole file when the quick scan is unsure, and reports values that are not
 literals (computed) so that the caller imports the script instead.
 
-:class:`HeaderCache` keeps one JSON file per version location,
-``<location>/__pycache__/asyncmig-headers.json``, mapping each script's
+:class:`HeaderCache` keeps one file per version location,
+``<location>/__pycache__/asyncmig-headers.marshal``, mapping each script's
 relative path to ``(mtime_ns, size, header)``.  An entry is reused only while
 the file's modification time and size are unchanged.  The cache is written
 atomically (a temporary file, then ``os.replace``) and silently skipped when
 the folder is not writable.  ``ASYNCMIG_HEADER_CACHE=0`` turns it off.
 ``PYTHONDONTWRITEBYTECODE`` is deliberately not honoured: it is about
-bytecode, and the header cache holds none.
+bytecode, and the header cache holds none.  The file is in :mod:`marshal`
+format, which loads several times faster than JSON (a warm ``heads`` on
+10,000 scripts is dominated by this load and one ``stat`` per file); it is
+only ever read by the asyncmig that wrote it, and anything unreadable or of
+another format number is ignored and rewritten.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
-import json
 import logging
+import marshal
 import os
 import re
 import tempfile
@@ -45,8 +49,8 @@ __all__ = (
 
 log = logging.getLogger("asyncmig.script")
 
-CACHE_NAME = "asyncmig-headers.json"
-CACHE_FORMAT = 1
+CACHE_NAME = "asyncmig-headers.marshal"
+CACHE_FORMAT = 2
 _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 
 # A top-level (column 0) assignment to one of the header names, optionally annotated.
@@ -94,16 +98,6 @@ class Header(NamedTuple):
             doc.split("\n", 1)[0].strip(),
             found.group(1) if found else None,
         )
-
-    def to_json(self) -> list[Any]:
-        """A compact JSON-able form (see :meth:`from_json`)."""
-        return list(self)
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> Header:
-        """The inverse of :meth:`to_json`."""
-        rev, down, labels, depends, doc, message, date = data
-        return cls(rev, tuple(down), tuple(labels), tuple(depends), doc, message, date)
 
 
 def _as_ids(name: str, value: object, path: str) -> tuple[str, ...]:
@@ -296,21 +290,21 @@ class HeaderCache:
     def __init__(self, location: Path, *, enabled: bool | None = None) -> None:
         self.path = location / "__pycache__" / CACHE_NAME
         self.enabled = cache_enabled() if enabled is None else enabled
-        self._entries: dict[str, list[Any]] = {}
+        self._entries: dict[str, tuple[Any, ...]] = {}
         self._seen: set[str] = set()
         self._dirty = False
         if self.enabled:
             self._entries = self._read()
 
-    def _read(self) -> dict[str, list[Any]]:
+    def _read(self) -> dict[str, tuple[Any, ...]]:
         try:
             with open(self.path, "rb") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+                data = marshal.loads(handle.read())  # load(handle) reads in small pieces: slow
+        except (OSError, ValueError, EOFError, TypeError):
             return {}
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+        if not isinstance(data, tuple) or len(data) != 2 or data[0] != CACHE_FORMAT:
             return {}
-        entries = data.get("entries")
+        entries = data[1]
         return entries if isinstance(entries, dict) else {}
 
     def lookup(self, key: str, mtime_ns: int, size: int) -> Header | None:
@@ -320,15 +314,15 @@ class HeaderCache:
         if entry is None or entry[0] != mtime_ns or entry[1] != size:
             return None
         try:
-            return Header.from_json(entry[2])
-        except (TypeError, ValueError):  # an entry written by hand or by a buggy version
+            return Header._make(entry[2])
+        except (TypeError, IndexError):  # an entry of some other shape
             return None
 
     def store(self, key: str, mtime_ns: int, size: int, header: Header) -> None:
         """Remember `header` for `key` at this file identity."""
         self._seen.add(key)
         if self.enabled:
-            self._entries[key] = [mtime_ns, size, header.to_json()]
+            self._entries[key] = (mtime_ns, size, tuple(header))
             self._dirty = True
 
     def save(self) -> None:
@@ -340,15 +334,13 @@ class HeaderCache:
             return
         for key in gone:
             del self._entries[key]
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "entries": self._entries}, separators=(",", ":")
-        )
+        payload = marshal.dumps((CACHE_FORMAT, self._entries))
         temp: str | None = None
         try:
             self.path.parent.mkdir(exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".asyncmig-", suffix=".tmp")
             os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the cache from other users
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
             os.replace(temp, self.path)
             temp = None
