@@ -130,9 +130,11 @@ def _print_run(report: RunReport, args: argparse.Namespace) -> int:
 
 def _print_sql(databases: Sequence[DatabaseReport]) -> None:
     for db in databases:
+        if db.sql is None:  # failed before rendering anything; its error follows
+            continue
         if len(databases) > 1:
             print(f"-- database: {db.target}")
-        print(db.sql or "", end="" if (db.sql or "").endswith("\n") else "\n")
+        print(db.sql, end="" if db.sql.endswith("\n") else "\n")
 
 
 def _print_summary(databases: Sequence[DatabaseReport]) -> None:
