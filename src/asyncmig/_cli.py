@@ -416,6 +416,16 @@ async def _current(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------------
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
 def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
@@ -427,7 +437,7 @@ def _add_run_flags(parser: argparse.ArgumentParser, *, offline: bool = True) -> 
     parser.add_argument("--no-lock", action="store_true", help="do not take the migration lock")
     parser.add_argument(
         "--concurrency",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="migrate at most N databases at once (default: all)",

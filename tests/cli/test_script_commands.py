@@ -202,3 +202,10 @@ def test_config_flag_and_env(project: Path, tmp_path: Path) -> None:
     assert "aaa111" in ok("-c", config, "heads", cwd=elsewhere)
     assert "aaa111" in ok("heads", cwd=elsewhere, env={"ASYNCMIG_CONFIG": config})
     assert os.path.exists(config)
+
+
+def test_concurrency_must_be_positive(tmp_path: Path) -> None:
+    """`--concurrency 0` is a usage error (exit 2), caught before any work."""
+    result = run_cli("upgrade", "head", "--concurrency", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--concurrency" in result.stderr
