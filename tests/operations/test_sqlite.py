@@ -256,3 +256,37 @@ async def test_recreate_keeps_sqlite_autoincrement(sqlite_url: str) -> None:
     sql = await rows(sqlite_url, "SELECT sql FROM sqlite_master WHERE name = 't'")
     assert "AUTOINCREMENT" in sql[0][0]
     assert "v INTEGER NOT NULL" in sql[0][0]
+
+
+def _keyed(op: Any) -> None:
+    op.execute(
+        "CREATE TABLE keyed (id INTEGER PRIMARY KEY, plain INTEGER, uniq INTEGER UNIQUE, "
+        "checked INTEGER, indexed INTEGER, pointed INTEGER, "
+        "CHECK (checked > 0), FOREIGN KEY (pointed) REFERENCES keyed (id))"
+    )
+    op.create_index("ix_keyed_indexed", "keyed", ["indexed"])
+    op.execute("INSERT INTO keyed VALUES (1, 2, 3, 4, 5, NULL), (2, 6, 7, 8, 9, 1)")
+
+
+@pytest.mark.parametrize("column", ["plain", "uniq", "checked", "indexed", "pointed"])
+async def test_drop_column_refused_in_place_is_recreated(sqlite_url: str, column: str) -> None:
+    """Whatever keys the column (UNIQUE, CHECK, index, FOREIGN KEY), op.drop_column drops it."""
+    await run(sqlite_url, _keyed)
+    await run(sqlite_url, lambda op: op.drop_column("keyed", column))
+    cols = await inspect(sqlite_url, lambda i: columns(i, "keyed"))
+    expected = ["id", "plain", "uniq", "checked", "indexed", "pointed"]
+    expected.remove(column)
+    assert list(cols) == expected
+    kept = ", ".join(expected)
+    assert len(await rows(sqlite_url, f"SELECT {kept} FROM keyed")) == 2
+    indexes = await inspect(sqlite_url, lambda i: i.get_indexes("keyed"))
+    assert [ix["name"] for ix in indexes] == ([] if column == "indexed" else ["ix_keyed_indexed"])
+
+
+async def test_drop_column_used_by_a_view_is_the_users_to_fix(sqlite_url: str) -> None:
+    """A view using the column is not recreated around: SQLite's message, nothing changed."""
+    await run(sqlite_url, _keyed)
+    await run(sqlite_url, lambda op: op.execute("CREATE VIEW plain_view AS SELECT plain FROM keyed"))
+    with pytest.raises(sa.exc.OperationalError, match="view plain_view"):
+        await run(sqlite_url, lambda op: op.drop_column("keyed", "plain"))
+    assert "plain" in await inspect(sqlite_url, lambda i: columns(i, "keyed"))

@@ -234,3 +234,22 @@ async def test_version_table_schema(tmp_path: Path, postgresql_url: str) -> None
     assert await versions(postgresql_url, "meta.asyncmig_version") == ["a1"]
     assert "asyncmig_version" not in await tables(postgresql_url)
     assert await commands.current(config) == {"main": ("a1",)}
+
+
+async def test_recreated_drop_column_rolls_back_with_its_step(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """A drop SQLite refused and asyncmig recreated is undone when the step fails later."""
+    keyed = Rev(
+        "a1",
+        None,
+        'op.create_table("k", sa.Column("id", sa.Integer, primary_key=True), '
+        'sa.Column("v", sa.Integer, unique=True))\n'
+        'op.execute("INSERT INTO k (id, v) VALUES (1, 10)")',
+    )
+    failing = Rev("b2", "a1", 'op.drop_column("k", "v")\nop.execute("SELECT * FROM missing")')
+    config = write_project(tmp_path, sqlite_url, [keyed, failing])
+    with pytest.raises(MigrationFailed, match="no such table: missing"):
+        await commands.upgrade(config, "head")
+    assert await versions(sqlite_url) == ["a1"]
+    assert await query(sqlite_url, "SELECT id, v FROM k") == [(1, 10)]

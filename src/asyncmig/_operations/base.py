@@ -100,12 +100,21 @@ class Operations:
     # -- dispatch -----------------------------------------------------------
 
     def invoke(self, operation: Any) -> Any:
-        """Carry out `operation` with its registered implementation."""
-        if self.impl.requires_recreate(self, operation):
-            from .recreate import recreate_for
+        """Carry out `operation` with its registered implementation (or a table recreate)."""
+        impl = self.impl
+        if impl.tries_in_place(operation):
+            # cheaper than asking the catalog first: the database refuses, and keeps
+            # the transaction, exactly when a recreate is needed
+            try:
+                return self.implementation(operation)(self, operation)
+            except sa.exc.OperationalError as exc:
+                if not impl.recreate_after(operation, exc):
+                    raise
+        elif not impl.requires_recreate(self, operation):
+            return self.implementation(operation)(self, operation)
+        from .recreate import recreate_for
 
-            return recreate_for(self, [operation])
-        return self.implementation(operation)(self, operation)
+        return recreate_for(self, [operation])
 
     @classmethod
     def implementation(cls, operation: Any) -> _ImplFn:

@@ -127,6 +127,14 @@ class DialectImpl:
         """True when `operation` has to run as a table recreate on this dialect."""
         return False
 
+    def tries_in_place(self, operation: Any) -> bool:
+        """True when `operation` is run in place first, and recreated only if refused."""
+        return False
+
+    def recreate_after(self, operation: Any, error: Exception) -> bool:
+        """True when `error` (from running `operation` in place) calls for a recreate."""
+        return False
+
     # -- tables -----------------------------------------------------------
 
     def ddl_bind(self) -> Any:

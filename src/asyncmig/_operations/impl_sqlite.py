@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,9 @@ from .impl import NOT_GIVEN, DialectImpl
 __all__ = ("SQLiteImpl",)
 
 _DROP_COLUMN_SINCE = (3, 35, 0)
+_DROP_REFUSED = re.compile(
+    r"cannot drop (PRIMARY KEY|UNIQUE) column|error in (table|index) .* after drop column"
+)
 
 
 class SQLiteImpl(DialectImpl):
@@ -79,6 +83,27 @@ class SQLiteImpl(DialectImpl):
         if isinstance(operation, DropColumnOp):
             return self._drop_needs_recreate(operation)
         return False
+
+    def tries_in_place(self, operation: Any) -> bool:
+        """A plain ``op.drop_column`` online: SQLite refuses it when the column is keyed."""
+        return (
+            isinstance(operation, DropColumnOp)
+            and not operation.if_exists
+            and not self.as_sql
+            and self.connection is not None
+            and self._server_version() >= _DROP_COLUMN_SINCE
+        )
+
+    def recreate_after(self, operation: Any, error: Exception) -> bool:
+        """SQLite's refusals of DROP COLUMN that a recreate of the table answers.
+
+        A key, an index or a table constraint on the column; a view or trigger that
+        uses it is the user's to change first.  The failed statement leaves the
+        transaction open and unchanged.
+        """
+        return isinstance(operation, DropColumnOp) and bool(
+            _DROP_REFUSED.search(str(getattr(error, "orig", error)))
+        )
 
     def _drop_needs_recreate(self, operation: DropColumnOp) -> bool:
         old_sqlite = self._server_version() < _DROP_COLUMN_SINCE

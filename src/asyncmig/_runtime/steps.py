@@ -15,6 +15,7 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._proxy import activated
+from .._script.loader import alembic_aliases
 from ..errors import AsyncmigError, MigrationFailed, ScriptError
 from . import version_table as vt
 from .context import MigrationContext
@@ -68,6 +69,11 @@ class TargetSetup:
 
 def load_modules(setup: TargetSetup, units: Iterable[Unit]) -> None:
     """Import every script the units run (in a worker thread), checking their functions."""
+    with alembic_aliases():
+        _load_modules(setup, units)
+
+
+def _load_modules(setup: TargetSetup, units: Iterable[Unit]) -> None:
     for unit in units:
         script = unit.script
         if script is None or script.revision in setup.modules:

@@ -11,7 +11,9 @@ A module imported while the aliases are active keeps the objects it bound
 
 The aliases are process-wide, so one re-entrant lock serialises their use:
 scripts loaded from several worker threads take turns, and a script whose
-import loads another script nests.
+import loads another script nests.  Installing and removing them walks
+``sys.modules``, so whoever imports many scripts holds them once around the
+whole batch (:func:`alembic_aliases` nests at no cost).
 
 :func:`load_file` imports a file once per process (keyed by its absolute
 path) under a unique private module name, and turns a syntax or import error
@@ -99,8 +101,9 @@ _finder = _AliasFinder()
 
 
 def _install() -> None:
-    for name in [name for name in sys.modules if _is_alias(name)]:
-        _saved_modules[name] = sys.modules.pop(name)
+    if _ALIAS in sys.modules:  # a real Alembic, or aliases someone else left: keep them aside
+        for name in [name for name in sys.modules if _is_alias(name)]:
+            _saved_modules[name] = sys.modules.pop(name)
     importlib.import_module(_TARGET)
     for name, module in list(sys.modules.items()):
         if name == _TARGET or name.startswith(_TARGET + "."):
