@@ -12,9 +12,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
+from sqlalchemy import (
+    Column,
+    MetaData,
+    PrimaryKeyConstraint,
+    Select,
+    String,
+    Table,
+    Update,
+    bindparam,
+    inspect,
+    select,
+)
 from sqlalchemy.schema import CreateTable
 
 from ..errors import CommandError
@@ -63,11 +75,31 @@ def forget(connection: Connection) -> None:
     connection.info.pop(_SEEN_KEY, None)
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The statements run on every step, built once per table (SQLAlchemy then caches
+    their compiled form: online they carry bound parameters, not literals)."""
+
+    select: Select[tuple[str]]
+    update: Update
+
+
+@functools.lru_cache(maxsize=1024)
+def _statements(table: Table) -> _Statements:
+    column = table.c.version_num
+    return _Statements(
+        select=select(column),
+        update=table.update()
+        .where(column == bindparam("old"))
+        .values(version_num=bindparam("new")),
+    )
+
+
 def read_heads(connection: Connection, table: Table) -> tuple[str, ...]:
     """The rows of the version table, sorted; () if it does not exist yet."""
     if not exists(connection, table):
         return ()
-    rows = connection.execute(table.select()).scalars().all()
+    rows = connection.execute(_statements(table).select).scalars().all()
     return tuple(sorted(str(row) for row in rows))
 
 
@@ -95,6 +127,15 @@ def apply(context: MigrationContext, delete: Sequence[str], insert: Sequence[str
         ensure(context)  # offline, the runner renders CREATE TABLE once, up front
     column = table.c.version_num
     if len(delete) == 1 and len(insert) == 1:
+        if context.connection is not None:
+            _write(
+                context,
+                _statements(table).update,
+                {"old": delete[0], "new": insert[0]},
+                expected=1,
+                what=f"update {delete[0]} -> {insert[0]}",
+            )
+            return
         _write(
             context,
             table.update().where(column == delete[0]).values(version_num=insert[0]),
@@ -129,11 +170,18 @@ def purge(context: MigrationContext) -> None:
         context.connection.execute(table.delete())
 
 
-def _write(context: MigrationContext, statement: object, *, expected: int, what: str) -> None:
+def _write(
+    context: MigrationContext,
+    statement: object,
+    parameters: dict[str, str] | None = None,
+    *,
+    expected: int,
+    what: str,
+) -> None:
     if context.connection is None:
         context.impl.execute(statement)
         return
-    result = context.connection.execute(statement)  # type: ignore[call-overload]  # DML
+    result = context.connection.execute(statement, parameters)  # type: ignore[call-overload]  # DML
     if result.rowcount != expected:
         name = (
             f"{context.version_table_schema}.{context.version_table}"
