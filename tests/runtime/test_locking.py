@@ -76,6 +76,69 @@ async def test_sqlite_runners_in_one_process_run_each_step_once(
     assert await versions(sqlite_url) == ["r019"]
 
 
+async def test_sqlite_processes_creating_tables_run_each_step_once(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Six CLI processes on one SQLite file, each step a CREATE TABLE: all exit 0, no repeats.
+
+    SQLite's lock ends with each transaction, so runners take turns step by step; a
+    runner whose next step another has already run must re-plan, not fail.
+    """
+    history = _counting_history(30)
+    for rev in history[1:]:
+        rev.upgrade += f'\nop.create_table("t_{rev.id}", sa.Column("id", sa.Integer))'
+    write_project(tmp_path, sqlite_url, history)
+    results: list[tuple[int, str]] = []
+
+    async def one() -> None:
+        results.append(await _cli(tmp_path, "upgrade", "head"))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(6):
+            group.start_soon(one)
+    assert [code for code, _ in results] == [0] * 6, [out for _, out in results]
+    ran = [row[0] for row in await query(sqlite_url, "SELECT rev FROM ran")]
+    assert sorted(ran) == [f"r{n:03d}" for n in range(30)]
+    assert await versions(sqlite_url) == ["r029"]
+
+
+_FAILING_RUNNERS = """
+import sys
+import anyio
+from asyncmig import Config, upgrade
+
+async def main() -> None:
+    config = Config.load(sys.argv[1], environ={})
+    async with anyio.create_task_group() as group:
+        for _ in range(3):
+            group.start_soon(upgrade, config)
+
+try:
+    anyio.run(main)
+except BaseException as exc:
+    print(type(exc).__name__, exc.exceptions[0] if hasattr(exc, "exceptions") else exc)
+"""
+
+
+async def test_sqlite_runners_cancelled_waiting_for_the_lock_exit(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """One of three runners on one SQLite file fails: the others, waiting for the write
+    lock, are cancelled, and the process ends (aiosqlite's thread once kept it alive)."""
+    history = _counting_history(8)
+    history[5].upgrade = 'op.execute("SELECT * FROM missing")'
+    write_project(tmp_path, sqlite_url, history)
+    with anyio.fail_after(60):
+        result = await anyio.run_process(
+            [sys.executable, "-c", _FAILING_RUNNERS, str(tmp_path / "asyncmig.toml")],
+            check=False,
+        )
+    output = result.stdout.decode()
+    assert "revision r005 failed" in output, output
+    assert "no such table: missing" in output, output
+    assert await versions(sqlite_url) == ["r004"]
+
+
 @pytest.mark.postgresql
 async def test_postgresql_lock_timeout(tmp_path: Path, postgresql_url: str) -> None:
     """With the advisory lock held elsewhere, lock_timeout gives LockTimeout; lock=False runs."""

@@ -192,7 +192,9 @@ class SQLiteSession(Session):
     """SQLite: the driver in autocommit mode, ``BEGIN`` issued here, busy timeout set."""
 
     name = "sqlite"
-    _FOREVER_MS = 2**31 - 1
+    #: The driver's wait for a lock, at most (its thread cannot be interrupted); the
+    #: runner tries again until ``lock_timeout``, so a cancellation gets through between.
+    _ATTEMPT = 1.0
     _STATE_KEY = "asyncmig_sqlite_state"
 
     def prepare(self, connection: Connection) -> None:
@@ -202,9 +204,8 @@ class SQLiteSession(Session):
         if connection.in_transaction():
             connection.commit()
         dbapi.isolation_level = None  # type: ignore[union-attr]  # see class docstring
-        timeout_ms = (
-            self._FOREVER_MS if self.lock_timeout is None else int(self.lock_timeout * 1000)
-        )
+        attempt = self._ATTEMPT if self.lock_timeout is None else self.lock_timeout
+        timeout_ms = int(min(self._ATTEMPT, attempt) * 1000)
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout_ms)}")
         connection.commit()
 

@@ -14,22 +14,26 @@ connection at the tenant schema (if any), then repeatedly begin a
 transaction, read the version rows inside it, and run the next unit(s) of
 the plan with ``run_sync``, committing per step (or once for all, with
 ``transaction_per_migration = false``).  ``on_step`` hears of each step as
-soon as it has committed.  If the rows read at the start of a transaction
-are not the ones the last commit left -- another runner got in between,
-which SQLite's per-transaction lock allows -- the plan is made again from
-what is there, so no step ever runs twice.
+soon as it has committed.  The version rows are read once, after the lock is
+taken; each later transaction starts from the rows the last commit left.
+Where the lock ends with each transaction (SQLite), another runner may get
+in between: a step that then fails (its table already there, or its version
+row gone) makes the runner read the rows again, and if they moved, the plan
+is made again from what is there instead of failing, so no step ever runs
+twice.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -72,6 +76,11 @@ if TYPE_CHECKING:
 __all__ = ("DEFAULT_SCHEMA_CONCURRENCY", "RunOptions", "Target", "run", "targets_for")
 
 OnStep = Callable[[StepReport], None]
+T = TypeVar("T")
+
+# Waiting for a lock that a begin found taken: the first pause, doubling up to the last.
+_RETRY_FIRST = 0.01
+_RETRY_MAX = 0.2
 
 # Commands that may create a missing tenant schema (they write a version table).
 _CREATING = frozenset({"upgrade", "stamp", "ensure_version"})
@@ -255,6 +264,7 @@ class _Runner:
         report: DatabaseReport,
     ) -> None:
         name = conn.dialect.name
+        shielded = name == "sqlite"
         session = _engines.session_for(name, self.config.lock_timeout)
         table, schema = target.version_table(self.config)
         lock = lock_for(
@@ -266,7 +276,7 @@ class _Runner:
             timeout=self.config.lock_timeout,
         )
         try:
-            await conn.run_sync(_engines.attach, session)
+            await _call(shielded, conn.run_sync, _engines.attach, session)
             try:
                 await lock.acquire(engine, session)
             except _engines.CONNECT_ERRORS as exc:
@@ -275,7 +285,9 @@ class _Runner:
             if target.schema is not None and shared.tenancy is not None:
                 create = self.request.command in _CREATING
                 await conn.run_sync(_tenants.attach, shared.tenancy, target.schema, create)
-            await _Migration(self, conn, session, lock, setup, shared.graph, report).run()
+            migration = _Migration(self, conn, session, lock, setup, shared.graph, report)
+            migration.shielded = shielded
+            await migration.run()
         except SQLAlchemyError as exc:
             raise _database_error(target, exc) from exc
         finally:
@@ -293,49 +305,96 @@ class _Migration:
     setup: TargetSetup
     graph: RevisionMap
     report: DatabaseReport
+    #: Await begins, commits and rollbacks shielded from cancellation, which then arrives
+    #: right after: aiosqlite's worker thread cannot be interrupted, and SQLAlchemy's
+    #: clean-up of a lock wait cancelled under it can leave a close waiting forever at
+    #: loop shutdown.  A step itself stays cancellable (``--fail-fast``) and rolls back.
+    shielded: bool = False
 
     @property
     def request(self) -> Request:
         return self.runner.request
 
+    async def _db(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
+        return await _call(self.shielded, fn, *args)
+
     async def run(self) -> None:
+        heads = await self._begin()
+        self.report.before = self.report.after = heads
+        units = await self._plan(heads)
+        if not units:
+            if self.request.command == "ensure_version":
+                await self._db(self.conn.run_sync, ensure_table, self.setup)
+            await self._db(self.conn.commit)
+            return
         per_step = self.runner.config.transaction_per_migration
-        expected: tuple[str, ...] | None = None
-        units: list[Unit] = []
-        while True:
-            if expected is not None and self.lock.spans_transactions:
-                await self.conn.run_sync(begin, self.session)
-                heads = expected
-            else:
-                heads = await self._begin()
-            if expected is None:
-                self.report.before = self.report.after = heads
-            if expected is None or heads != expected:
-                units = await self._plan(heads)
-            if not units:
-                if self.request.command == "ensure_version":
-                    await self.conn.run_sync(ensure_table, self.setup)
-                await self.conn.commit()
-                return
+        verified = True  # the open transaction read `heads` itself
+        while units:
             batch = units[:1] if per_step else units
-            done: list[StepReport] = []
-            for unit in batch:
-                done.append(await self._run(unit, heads))
-                heads = unit.heads_after(heads)
-            await self.conn.commit()
+            try:
+                done, after = await self._batch(batch, heads)
+            except (AsyncmigError, SQLAlchemyError):
+                if verified:
+                    raise
+                # The transaction trusted the rows our last commit left, and without a
+                # lock spanning transactions another runner may have moved them since:
+                # then its steps are not ours to repeat, and the plan is made again.
+                current = await self._begin()
+                if current == heads:
+                    await self._db(_rollback, self.conn)
+                    raise
+                self.report.after = heads = current
+                verified = True
+                units = await self._plan(heads)
+                if not units:
+                    await self._db(self.conn.commit)
+                    return
+                continue
+            await self._db(self.conn.commit)
             self.report.steps.extend(done)
-            self.report.after = expected = heads
+            self.report.after = heads = after
             for step in done:
                 self.runner._announce(step)
             units = units[len(batch) :]
+            if units:
+                await self._open(begin)
+                verified = self.lock.spans_transactions
+
+    async def _batch(
+        self, batch: Sequence[Unit], heads: tuple[str, ...]
+    ) -> tuple[list[StepReport], tuple[str, ...]]:
+        done: list[StepReport] = []
+        for unit in batch:
+            done.append(await self._run(unit, heads))
+            heads = unit.heads_after(heads)
+        return done, heads
 
     async def _begin(self) -> tuple[str, ...]:
-        try:
-            return await self.conn.run_sync(begin_and_read, self.session, self.setup)
-        except DBAPIError as exc:
-            if self.lock.locked_out(exc):
-                raise LockTimeout(self.setup.database, self.lock.timeout or 0.0) from exc
-            raise
+        """Begin a transaction and read the version rows in it."""
+        return await self._open(begin_and_read)
+
+    async def _open(self, start: Callable[[Connection, _engines.Session, TargetSetup], T]) -> T:
+        """Begin the next transaction with `start`, waiting for the lock up to its timeout.
+
+        SQLite waits for its write lock inside the driver, a busy timeout at a time
+        (see :class:`~._engines.SQLiteSession`); between tries the wait is ours, and
+        cancellable.
+        """
+        timeout = self.lock.timeout
+        deadline = math.inf if timeout is None else anyio.current_time() + timeout
+        delay = _RETRY_FIRST
+        while True:
+            try:
+                return await self._db(self.conn.run_sync, start, self.session, self.setup)
+            except DBAPIError as exc:
+                if not self.lock.locked_out(exc):
+                    raise
+                await self._db(_rollback, self.conn)
+                remaining = deadline - anyio.current_time()
+                if remaining <= 0:
+                    raise LockTimeout(self.setup.database, timeout or 0.0) from exc
+            await anyio.sleep(min(delay, remaining))
+            delay = min(delay * 2, _RETRY_MAX)
 
     async def _plan(self, heads: tuple[str, ...]) -> list[Unit]:
         if not (self.request.command == "stamp" and self.request.purge):
@@ -359,6 +418,16 @@ class _Migration:
                 await _rollback(self.conn)
             raise
         return step_report(self.setup, unit, (time.perf_counter() - started) * 1000)
+
+
+async def _call(shielded: bool, fn: Callable[..., Awaitable[T]], *args: object) -> T:
+    """``await fn(*args)``, shielded from cancellation if asked (delivered right after)."""
+    if not shielded:
+        return await fn(*args)
+    with anyio.CancelScope(shield=True):
+        result = await fn(*args)
+    await anyio.lowlevel.checkpoint_if_cancelled()
+    return result
 
 
 def step_report(setup: TargetSetup, unit: Unit, elapsed_ms: float) -> StepReport:

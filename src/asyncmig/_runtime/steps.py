@@ -124,8 +124,8 @@ def begin_and_read(connection: Connection, session: Session, setup: TargetSetup)
     return setup.context(connection).get_current_heads()
 
 
-def begin(connection: Connection, session: Session) -> None:
-    """Begin the transaction a unit runs in, if none is open."""
+def begin(connection: Connection, session: Session, setup: TargetSetup) -> None:
+    """Begin the transaction a unit runs in, if none is open (called as :func:`begin_and_read`)."""
     session.begin(connection)
 
 
