@@ -286,7 +286,8 @@ async def test_drop_column_refused_in_place_is_recreated(sqlite_url: str, column
 async def test_drop_column_used_by_a_view_is_the_users_to_fix(sqlite_url: str) -> None:
     """A view using the column is not recreated around: SQLite's message, nothing changed."""
     await run(sqlite_url, _keyed)
-    await run(sqlite_url, lambda op: op.execute("CREATE VIEW plain_view AS SELECT plain FROM keyed"))
+    view = "CREATE VIEW plain_view AS SELECT plain FROM keyed"
+    await run(sqlite_url, lambda op: op.execute(view))
     with pytest.raises(sa.exc.OperationalError, match="view plain_view"):
         await run(sqlite_url, lambda op: op.drop_column("keyed", "plain"))
     assert "plain" in await inspect(sqlite_url, lambda i: columns(i, "keyed"))
