@@ -30,6 +30,7 @@ from sqlalchemy.schema import (
     SetTableComment,
 )
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.expression import TableClause
 
 from ..errors import OperationNotSupported
 from . import ddl
@@ -276,11 +277,15 @@ class DialectImpl:
     # -- data -------------------------------------------------------------
 
     def bulk_insert(
-        self, table: Table, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True
+        self, table: TableClause, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True
     ) -> None:
-        """INSERT the rows: one executemany online, one INSERT per row offline."""
+        """INSERT the rows: one executemany online, one INSERT per row offline.
+
+        Inline inserts: nothing is fetched back (no RETURNING, no defaults run first).
+        """
         if not rows:
             return
+        insert = table.insert().inline()
         if self.as_sql:
             for row in rows:
                 values = {
@@ -289,13 +294,13 @@ class DialectImpl:
                     else sa.literal(value, table.c[key].type)
                     for key, value in row.items()
                 }
-                self.execute(table.insert().values(**values))
+                self.execute(insert.values(**values))
             return
         if multiinsert and not any(_has_clauses(row.values()) for row in rows):
-            self.execute(table.insert(), [dict(row) for row in rows])
+            self.execute(insert, [dict(row) for row in rows])
             return
         for row in rows:
-            self.execute(table.insert().values(**row))
+            self.execute(insert.values(**row))
 
 
 class _DDLRunner:

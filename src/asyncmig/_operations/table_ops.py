@@ -230,9 +230,5 @@ def _execute(operations: Operations, operation: ExecuteSQLOp) -> Any:
 
 @Operations.implementation_for(BulkInsertOp)
 def _bulk_insert(operations: Operations, operation: BulkInsertOp) -> None:
-    table = operation.table
-    if not isinstance(table, Table):
-        # a lightweight sa.table(): give it a Table so rows' types are known
-        columns = [sa.Column(c.name, c.type) for c in table.columns]
-        table = Table(table.name, sa.MetaData(), *columns, schema=table.schema)
-    operations.impl.bulk_insert(table, operation.rows, multiinsert=operation.multiinsert)
+    # A Table or a lightweight sa.table(): both carry their columns' types.
+    operations.impl.bulk_insert(operation.table, operation.rows, multiinsert=operation.multiinsert)
