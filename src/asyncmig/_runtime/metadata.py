@@ -30,11 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.schema import MetaData
 
-from .._autogenerate.options import DEFAULT_VERSION_TABLES, AutogenOptions
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from .._autogenerate.options import IncludeName, IncludeObject
+    from .._autogenerate.options import AutogenOptions, IncludeName, IncludeObject
     from .._config import Config, DatabaseConfig
 
 __all__ = (
@@ -65,6 +64,9 @@ class AutogenHooks:
 
     def options(self, version_tables: Iterable[str] = ()) -> AutogenOptions:
         """The comparison options, never reporting `version_tables` (nor the default ones)."""
+        # Imported here: migrating never needs the autogenerate package.
+        from .._autogenerate.options import DEFAULT_VERSION_TABLES, AutogenOptions
+
         tables: Collection[str] = tuple(dict.fromkeys((*version_tables, *DEFAULT_VERSION_TABLES)))
         return AutogenOptions(
             include_object=self.include_object,
