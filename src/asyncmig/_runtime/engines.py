@@ -5,15 +5,17 @@ application (``engines={"main": engine}``) is used and never disposed.  An
 ``async def engine(name, url)`` factory in ``env.py`` counts as creating one.
 
 A :class:`Session` is the dialect-specific way one migration connection runs
-transactions.  The default relies on SQLAlchemy's own transactions; SQLite's
-driver would otherwise run DDL outside any transaction, so its session puts
-the driver in autocommit mode and issues ``BEGIN`` itself (``BEGIN
-IMMEDIATE`` while holding the migration lock).
+transactions and asyncmig's own version-row writes.  The default relies on
+SQLAlchemy's own transactions; SQLite's driver would otherwise run DDL outside
+any transaction, so its session puts the driver in autocommit mode and issues
+``BEGIN`` itself (``BEGIN IMMEDIATE`` while holding the migration lock).
 """
 
 from __future__ import annotations
 
 import inspect as _inspect
+import logging
+import sqlite3
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,8 +30,12 @@ from ..errors import ConfigError, DatabaseUnavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+    from sqlalchemy.sql import Executable
+    from sqlalchemy.sql.compiler import SQLCompiler
 
     from .._config import DatabaseConfig
+
+log = logging.getLogger("asyncmig.runtime")
 
 # Errors that mean "could not reach or log into the server" when connecting.
 CONNECT_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError, TimeoutError)
@@ -172,6 +178,13 @@ class Session:
         if not connection.in_transaction():
             connection.begin()
 
+    def write(
+        self, connection: Connection, statement: Executable, parameters: Mapping[str, Any]
+    ) -> int:
+        """Run one of asyncmig's own version-row statements; the rows it touched."""
+        result = connection.execute(statement, dict(parameters))
+        return int(result.rowcount)
+
     def autocommit_enter(self, connection: Connection) -> Any:
         """Commit the current transaction and switch to autocommit; return restore state."""
         if connection.in_transaction():
@@ -189,13 +202,21 @@ class Session:
 
 
 class SQLiteSession(Session):
-    """SQLite: the driver in autocommit mode, ``BEGIN`` issued here, busy timeout set."""
+    """SQLite: the driver in autocommit mode, ``BEGIN`` issued here, busy timeout set.
+
+    Through aiosqlite, every statement SQLAlchemy runs costs three trips to the
+    driver's thread (open a cursor, execute, close it); ``BEGIN`` and the
+    version-row update, run on every step, go to the driver in one trip instead
+    (logged on ``asyncmig.runtime`` at DEBUG level, as SQLAlchemy's echo no
+    longer sees them).  Their SQL still comes from SQLAlchemy's compiler.
+    """
 
     name = "sqlite"
     #: The driver's wait for a lock, at most (its thread cannot be interrupted); the
     #: runner tries again until ``lock_timeout``, so a cancellation gets through between.
     _ATTEMPT = 1.0
     _STATE_KEY = "asyncmig_sqlite_state"
+    _COMPILED_KEY = "asyncmig_sqlite_compiled"
 
     def prepare(self, connection: Connection) -> None:
         dbapi = connection.connection.dbapi_connection
@@ -210,6 +231,7 @@ class SQLiteSession(Session):
         connection.commit()
 
     def restore(self, connection: Connection) -> None:
+        connection.info.pop(self._COMPILED_KEY, None)
         state = connection.info.pop(self._STATE_KEY, None)
         if state is None:
             return
@@ -224,7 +246,37 @@ class SQLiteSession(Session):
         if connection.in_transaction():
             return
         connection.begin()
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
+        self._direct(connection, "BEGIN IMMEDIATE" if self.immediate else "BEGIN", ())
+
+    def write(
+        self, connection: Connection, statement: Executable, parameters: Mapping[str, Any]
+    ) -> int:
+        compiled = self._compile(connection, statement)
+        if compiled.positiontup is None:  # a dialect with named parameters: no shortcut
+            return super().write(connection, statement, parameters)
+        values = tuple(parameters[name] for name in compiled.positiontup)
+        return self._direct(connection, compiled.string, values)
+
+    def _compile(self, connection: Connection, statement: Executable) -> SQLCompiler:
+        cache: dict[Executable, SQLCompiler] = connection.info.setdefault(self._COMPILED_KEY, {})
+        compiled = cache.get(statement)
+        if compiled is None:
+            compiled = cache[statement] = statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]  # every Executable here is a DML ClauseElement, compiled by a SQLCompiler
+        return compiled
+
+    def _direct(self, connection: Connection, sql: str, values: tuple[Any, ...]) -> int:
+        """Run `sql` on the driver in one trip (aiosqlite), else through SQLAlchemy."""
+        if connection.dialect.driver != "aiosqlite":
+            return int(connection.exec_driver_sql(sql, values).rowcount)
+        from sqlalchemy.util import await_only
+
+        log.debug("%s %r", sql, values)
+        driver = connection.connection.driver_connection
+        try:
+            cursor = await_only(driver.execute(sql, values))  # type: ignore[union-attr]  # a live aiosqlite connection
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+        return int(cursor.rowcount)
 
     def autocommit_enter(self, connection: Connection) -> Any:
         # The driver is already in autocommit mode; not beginning is enough.

@@ -181,8 +181,17 @@ def _write(
     if context.connection is None:
         context.impl.execute(statement)
         return
-    result = context.connection.execute(statement, parameters)  # type: ignore[call-overload]  # DML
-    if result.rowcount != expected:
+    if parameters is None:
+        rowcount = context.connection.execute(statement).rowcount  # type: ignore[call-overload]  # DML
+    else:
+        from .engines import session_of
+
+        rowcount = session_of(context.connection).write(
+            context.connection,
+            statement,  # type: ignore[arg-type]  # the cached UPDATE
+            parameters,
+        )
+    if rowcount != expected:
         name = (
             f"{context.version_table_schema}.{context.version_table}"
             if (context.version_table_schema)
@@ -190,6 +199,6 @@ def _write(
         )
         raise CommandError(
             f"database {context.database!r}: version table {name} changed under this run "
-            f"({what} touched {result.rowcount} rows, expected {expected}); another process "
+            f"({what} touched {rowcount} rows, expected {expected}); another process "
             "is migrating it: run `asyncmig current` and try again"
         )
