@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgresql-url", default=DEFAULT_POSTGRESQL, help="local server URL")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
     parser.add_argument("--output", type=Path, default=Path("results.json"), help="JSON file")
-    parser.add_argument("--repeat", type=int, help="runs per measurement (default 5 / 3)")
+    parser.add_argument("--repeat", type=int, help="runs per measurement (default 5)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per process")
     parser.add_argument("--workdir", type=Path, help="where projects go (default: a temp dir)")
     parser.add_argument("--heads-sizes", type=_sizes, help="e.g. 1000,10000")
@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.heads_sizes = args.heads_sizes or ((1000,) if args.quick else (1000, 10000))
     args.upgrade_sizes = args.upgrade_sizes or ((100,) if args.quick else (100, 1000))
     args.heads_repeat = args.repeat or (3 if args.quick else 5)
-    args.upgrade_repeat = args.repeat or (1 if args.quick else 3)
+    args.upgrade_repeat = args.repeat or (1 if args.quick else 5)
     return args
 
 
