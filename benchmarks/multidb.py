@@ -12,7 +12,9 @@ Cases, each on a 100-revision linear history and fresh scratch databases:
   its schema-per-tenant cookbook recipe (``search_path`` set per tenant,
   ``version_table_schema`` = tenant), looping over every tenant in one process.
 
-Every number is the wall time of a whole process (start-up included).  The target:
+Every number is the wall time of a whole process (start-up included); the table
+also gives the CPU time of asyncmig's own process at default concurrency, which
+shows how close a run is to being bound by one core of Python.  The target:
 8 databases at default concurrency in at most 0.4x the time of ``--concurrency 1``.
 
 Usage: ``python benchmarks/multidb.py [--quick] [--postgresql-url URL] [--output FILE]``;
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -265,12 +268,13 @@ def measure(
     schemas: Sequence[str],
     tool: str,
     timeout: float,
-) -> float:
-    """Seconds one upgrade takes on fresh databases (RuntimeError if it fails)."""
+) -> tuple[float, float]:
+    """Wall and CPU seconds of one upgrade on fresh databases (RuntimeError if it fails)."""
     kind, extra = TOOLS[tool]
     with scratch(admin_url, databases) as urls:
         write_configs(root, urls, schemas)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCMIG_")}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
             command(kind, root, extra),
@@ -282,9 +286,11 @@ def measure(
             check=False,
         )
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr[-800:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def run_cases(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
@@ -298,22 +304,23 @@ def run_cases(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         root = work / label.replace(" ", "_")
         write_history(root / "migrations" / "versions", revisions)
         runs: dict[str, list[float]] = {tool: [] for tool in TOOLS}
+        cpu: dict[str, list[float]] = {tool: [] for tool in TOOLS}
         errors: dict[str, str] = {}
         for _ in range(args.repeat):
             for tool in TOOLS:
                 if tool in errors:
                     continue
                 try:
-                    runs[tool].append(
-                        measure(
-                            args.postgresql_url,
-                            root,
-                            databases=databases,
-                            schemas=schemas,
-                            tool=tool,
-                            timeout=args.timeout,
-                        )
+                    wall, used = measure(
+                        args.postgresql_url,
+                        root,
+                        databases=databases,
+                        schemas=schemas,
+                        tool=tool,
+                        timeout=args.timeout,
                     )
+                    runs[tool].append(wall)
+                    cpu[tool].append(used)
                 except (RuntimeError, subprocess.TimeoutExpired) as exc:
                     errors[tool] = str(exc)
                 print(
@@ -321,6 +328,7 @@ def run_cases(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                     file=sys.stderr,
                 )
         medians = {tool: statistics.median(v) if v else None for tool, v in runs.items()}
+        cpu_medians = {tool: statistics.median(v) if v else None for tool, v in cpu.items()}
         results.append(
             {
                 "case": label,
@@ -329,6 +337,8 @@ def run_cases(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                 "revisions": revisions,
                 "runs": runs,
                 "median": medians,
+                "cpu": cpu,
+                "cpu_median": cpu_medians,
                 "errors": errors,
                 "ratio_vs_concurrency_1": _ratio(medians["asyncmig"], medians["asyncmig-c1"]),
                 "ratio_vs_alembic": _ratio(medians["asyncmig"], medians["alembic"]),
@@ -343,10 +353,20 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def table(results: Sequence[dict[str, Any]]) -> str:
     """The results as a text table."""
-    header = ("case", "revs", "asyncmig", "--concurrency 1", "alembic", "vs c1", "vs alembic")
+    header = (
+        "case",
+        "revs",
+        "asyncmig",
+        "--concurrency 1",
+        "alembic",
+        "vs c1",
+        "vs alembic",
+        "asyncmig cpu",
+    )
     rows = [header]
     for r in results:
         m = r["median"]
+        used = r["cpu_median"]["asyncmig"]
         rows.append(
             (
                 r["case"],
@@ -354,6 +374,7 @@ def table(results: Sequence[dict[str, Any]]) -> str:
                 *(f"{m[t]:.2f} s" if m[t] is not None else "FAILED" for t in TOOLS),
                 f"{r['ratio_vs_concurrency_1']}x",
                 f"{r['ratio_vs_alembic']}x",
+                "-" if used is None else f"{used:.2f} s",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
