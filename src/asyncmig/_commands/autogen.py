@@ -56,6 +56,9 @@ async def _compare_all(
     """Compare every selected database concurrently; raise the first failure in config order."""
     import anyio  # deferred: the CLI imports this module for its --help texts
 
+    from .preload import runtime_imported
+
+    await runtime_imported(config, databases)
     from .._runtime.scripts import ScriptCache
 
     selected = config.select(databases)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .._config import Config
 from .._reports import RunReport, StepReport
+from .preload import runtime_imported
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -55,6 +56,7 @@ async def _run(
     on_step: OnStep | None = None,
     raise_on_error: bool,
 ) -> RunReport:
+    await runtime_imported(config, databases)
     from .._runtime.plan import Request
     from .._runtime.runner import RunOptions, run
 
@@ -205,6 +207,7 @@ async def current(
     first database that cannot be read raises, unless `errors` is given: then
     each such database's error is put there and the others are still returned.
     """
+    await runtime_imported(config, databases)
     from .._runtime.reading import read_current
 
     return await read_current(config, databases, engines, failures=errors)
@@ -214,9 +217,10 @@ async def history_current(
     config: Config, *, database: str | None = None, engines: Engines | None = None
 ) -> tuple[str, ...]:
     """The current revisions of one database, for ``history -i`` and ``current`` ranges."""
+    names = [database] if database else None
+    await runtime_imported(config, names)
     from .._runtime.reading import read_current
 
-    names = [database] if database else None
     found = await read_current(config, names, engines)
     if len(found) > 1:
         from ..errors import CommandError
@@ -235,6 +239,7 @@ async def is_at_head(
     engines: Engines | None = None,
 ) -> dict[str, bool]:
     """Whether each selected database is at its history's head(s) (reads only)."""
+    await runtime_imported(config, databases)
     from .._runtime.reading import at_head
 
     return await at_head(config, databases, engines)
@@ -249,6 +254,7 @@ async def wait_for_head(
     engines: Engines | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Wait (reading only, no lock) until every selected database is at head."""
+    await runtime_imported(config, databases)
     from .._runtime.reading import wait_until_head
 
     return await wait_until_head(config, databases, engines, timeout=timeout, interval=interval)
