@@ -9,7 +9,7 @@ import pytest
 
 from asyncmig._commands import database as commands
 from asyncmig.errors import CommandError
-from tests.runtime._scripts import Rev, create, linear, tables, versions, write_project
+from tests.runtime._scripts import Rev, create, drop, linear, tables, versions, write_project
 
 pytestmark = pytest.mark.anyio
 
@@ -42,3 +42,22 @@ async def test_sqlite_begin_and_version_update_are_logged(
         "('b2', 'a1')"
     ], lines
     assert await versions(sqlite_url) == ["b2"]
+
+
+async def test_merge_point_swaps_several_version_rows(tmp_path: Path, database_url: str) -> None:
+    """Upgrading into a merge deletes both heads' rows at once; downgrading brings them back."""
+    revs = [
+        Rev("root", None, create("root"), drop("root")),
+        Rev("left", "root", create("left"), drop("left")),
+        Rev("right", "root", create("right"), drop("right")),
+        Rev("joined", ("left", "right"), create("joined"), drop("joined")),
+    ]
+    config = write_project(tmp_path, database_url, revs)
+    await commands.upgrade(config, "left")
+    await commands.upgrade(config, "right")
+    assert await versions(database_url) == ["left", "right"]
+    await commands.upgrade(config)
+    assert await versions(database_url) == ["joined"]
+    await commands.downgrade(config, "left")  # unapplies the merge only: right is not above left
+    assert await versions(database_url) == ["left", "right"]
+    assert "t_joined" not in await tables(database_url)

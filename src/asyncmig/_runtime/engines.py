@@ -251,22 +251,26 @@ class SQLiteSession(Session):
     def write(
         self, connection: Connection, statement: Executable, parameters: Mapping[str, Any]
     ) -> int:
-        compiled = self._compile(connection, statement)
-        if compiled.positiontup is None:  # a dialect with named parameters: no shortcut
+        if not _is_aiosqlite(connection):
             return super().write(connection, statement, parameters)
-        values = tuple(parameters[name] for name in compiled.positiontup)
+        compiled = self._compile(connection, statement)
+        params = compiled.construct_params(dict(parameters))
+        values = tuple(params[name] for name in compiled.positiontup or ())
         return self._direct(connection, compiled.string, values)
 
     def _compile(self, connection: Connection, statement: Executable) -> SQLCompiler:
         cache: dict[Executable, SQLCompiler] = connection.info.setdefault(self._COMPILED_KEY, {})
         compiled = cache.get(statement)
         if compiled is None:
-            compiled = cache[statement] = statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]  # every Executable here is a DML ClauseElement, compiled by a SQLCompiler
+            # IN lists rendered as one "?" per value: the string is run as it is.
+            compiled = cache[statement] = statement.compile(  # type: ignore[attr-defined]  # every Executable here is a DML ClauseElement, compiled by a SQLCompiler
+                dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+            )
         return compiled
 
     def _direct(self, connection: Connection, sql: str, values: tuple[Any, ...]) -> int:
         """Run `sql` on the driver in one trip (aiosqlite), else through SQLAlchemy."""
-        if connection.dialect.driver != "aiosqlite":
+        if not _is_aiosqlite(connection):
             return int(connection.exec_driver_sql(sql, values).rowcount)
         from sqlalchemy.util import await_only
 
@@ -288,6 +292,10 @@ class SQLiteSession(Session):
         if connection.in_transaction():
             connection.commit()
         self.begin(connection)
+
+
+def _is_aiosqlite(connection: Connection) -> bool:
+    return connection.dialect.driver == "aiosqlite"
 
 
 _SESSIONS: dict[str, type[Session]] = {}

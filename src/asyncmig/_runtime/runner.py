@@ -285,8 +285,9 @@ class _Runner:
             if target.schema is not None and shared.tenancy is not None:
                 create = self.request.command in _CREATING
                 await conn.run_sync(_tenants.attach, shared.tenancy, target.schema, create)
-            migration = _Migration(self, conn, session, lock, setup, shared.graph, report)
-            migration.shielded = shielded
+            migration = _Migration(
+                self, conn, session, lock, setup, shared.graph, report, shielded=shielded
+            )
             await migration.run()
         except SQLAlchemyError as exc:
             raise _database_error(target, exc) from exc

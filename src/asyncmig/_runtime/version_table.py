@@ -181,16 +181,13 @@ def _write(
     if context.connection is None:
         context.impl.execute(statement)
         return
-    if parameters is None:
-        rowcount = context.connection.execute(statement).rowcount  # type: ignore[call-overload]  # DML
-    else:
-        from .engines import session_of
+    from .engines import session_of
 
-        rowcount = session_of(context.connection).write(
-            context.connection,
-            statement,  # type: ignore[arg-type]  # the cached UPDATE
-            parameters,
-        )
+    rowcount = session_of(context.connection).write(
+        context.connection,
+        statement,  # type: ignore[arg-type]  # DML on the version table
+        parameters or {},
+    )
     if rowcount != expected:
         name = (
             f"{context.version_table_schema}.{context.version_table}"
