@@ -14,7 +14,7 @@ The tree::
     │   ├── DependencyError
     │   └── DuplicateRevision
     ├── DatabaseUnavailable      a database cannot be reached or logged into
-    ├── MigrationFailed          a step raised; its transaction was rolled back
+    ├── MigrationFailed          a step raised (the message says what was undone)
     ├── LockTimeout              another runner held the migration lock too long
     └── OperationNotSupported    a directive the dialect cannot do at all
 
@@ -154,7 +154,13 @@ class DatabaseUnavailable(AsyncmigError):
 
 
 class MigrationFailed(AsyncmigError):
-    """A migration step raised; its transaction was rolled back."""
+    """A migration step raised.
+
+    ``outcome`` says what became of the database, truthfully for its dialect:
+    by default "its transaction was rolled back"; on MySQL/MariaDB,
+    where DDL commits implicitly, the runner states instead that the step
+    may be partly applied and lists ``statements``, the ones that had run.
+    """
 
     def __init__(
         self,
@@ -164,18 +170,40 @@ class MigrationFailed(AsyncmigError):
         path: str | None,
         line: int | None,
         cause: BaseException,
+        schema: str | None = None,
+        outcome: str = "its transaction was rolled back",
+        statements: Sequence[str] = (),
     ) -> None:
         self.database = database
         self.revision = revision
         self.path = path
         self.line = line
         self.cause = cause
+        self.schema = schema
+        self.outcome = outcome
+        self.statements = tuple(statements)
         where = f"{path}:{line}" if path and line else (path or "?")
         text = " ".join(str(cause).split()) or type(cause).__name__
+        target = f"database {database!r}" + (f" (schema {schema!r})" if schema else "")
         super().__init__(
-            f"database {database!r}: revision {revision} failed at {where} "
-            f"and was rolled back: {type(cause).__name__}: {text}"
+            f"{target}: revision {revision} failed at {where}: "
+            f"{type(cause).__name__}: {text}; {outcome}"
         )
+
+    def restated(self, outcome: str, statements: Sequence[str] = ()) -> MigrationFailed:
+        """The same failure with what became of the database said differently."""
+        error = MigrationFailed(
+            database=self.database,
+            revision=self.revision,
+            path=self.path,
+            line=self.line,
+            cause=self.cause,
+            schema=self.schema,
+            outcome=outcome,
+            statements=statements or self.statements,
+        )
+        error.__cause__ = self.__cause__
+        return error
 
 
 class LockTimeout(AsyncmigError):

@@ -271,8 +271,20 @@ def test_env_variables_in_ini(tmp_path: Path) -> None:
 def test_unset_env_variable_names_file_key_and_variable(tmp_path: Path) -> None:
     """An unset ${VAR} without default is a ConfigError naming file, key and variable."""
     with pytest.raises(ConfigError) as caught:
-        _toml(tmp_path, 'url = "${MISSING_DB_URL}"\n')
+        _toml(tmp_path, 'version_table = "${MISSING_TABLE}"\n')
     message = str(caught.value)
+    assert "asyncmig.toml" in message
+    assert "'version_table'" in message
+    assert "MISSING_TABLE" in message
+
+
+def test_unset_env_variable_in_url_waits_until_the_url_is_needed(tmp_path: Path) -> None:
+    """An unset ${VAR} in url loads (heads need no URL) and keeps the error for what connects."""
+    config = _toml(tmp_path, 'url = "${MISSING_DB_URL}"\n')
+    main = config.database("main")
+    assert main.url is None
+    assert main.url_error is not None
+    message = str(main.url_error)
     assert "asyncmig.toml" in message
     assert "'url'" in message
     assert "MISSING_DB_URL" in message

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect as _inspect
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Mapping
@@ -70,11 +71,14 @@ async def lease_engine(
     if engines and database.name in engines:
         return EngineLease(engines[database.name], owned=False)
     if not database.url:
+        if database.url_error is not None:
+            raise database.url_error
         raise ConfigError(
             f"database {database.name!r} has no url; set `url` in the configuration, "
             "pass --url, or set ASYNCMIG_URL",
             key="url",
         )
+    check_url(database)
     factory = getattr(env_module, "engine", None) if env_module is not None else None
     if callable(factory):
         created = factory(database.name, database.url)
@@ -97,6 +101,34 @@ async def lease_engine(
             f"{exc}; check the driver in the URL (e.g. postgresql+asyncpg://)",
             key="url",
         ) from exc
+
+
+def check_url(database: DatabaseConfig) -> None:
+    """ConfigError unless the URL parses, with a port in range; the URL is never echoed raw.
+
+    A URL SQLAlchemy cannot parse may hold a password where the masking does not
+    expect one, so the message shows only its scheme.
+    """
+    from sqlalchemy.engine import make_url
+
+    text = database.url or ""
+    scheme = re.match(r"[A-Za-z][\w.+-]{0,40}(?=://)", text)
+    shown = f"{scheme.group(0)}://..." if scheme else "(not shown)"
+    problem = None
+    try:
+        port = make_url(text).port
+    except (ArgumentError, ValueError) as exc:
+        not_url = isinstance(exc, ArgumentError)
+        problem = "is not a valid URL" if not_url else "has a port that is not a number"
+    else:
+        if port is not None and not 0 < port < 65536:
+            problem = f"has port {port}, not between 1 and 65535"
+    if problem is not None:
+        raise ConfigError(
+            f"database {database.name!r}: the url {shown} {problem}; write it as "
+            "dialect+driver://user:password@host:port/database",
+            key="url",
+        )
 
 
 def capacity(engine: AsyncEngine) -> int | None:

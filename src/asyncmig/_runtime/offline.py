@@ -33,6 +33,8 @@ async def render_offline(
 ) -> None:
     """Render the target's plan into ``report.sql`` (and its steps into ``report.steps``)."""
     if not database.url:
+        if database.url_error is not None:
+            raise database.url_error
         raise ConfigError(
             f"database {database.name!r} has no url; --sql needs one to pick the SQL dialect",
             key="url",

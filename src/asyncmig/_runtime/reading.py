@@ -6,7 +6,6 @@ table reads as no revisions (base).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import AsyncmigError, CommandError
 from . import engines as _engines
 from . import version_table as vt
+from .failures import unexpected
 from .scripts import ScriptCache
 from .targets import database_of, live_targets, targets_for
 
@@ -50,6 +50,8 @@ async def read_current(
             found[database.name] = await _read_database(config, database, engines, cache)
         except AsyncmigError as exc:
             failed[database.name] = exc
+        except Exception as exc:  # not ours: still this database's one-line error
+            failed[database.name] = unexpected(database.name, database.masked_url, exc)
 
     async with anyio.create_task_group() as group:
         for database in selected:
@@ -132,11 +134,16 @@ async def wait_until_head(
     interval: float,
 ) -> dict[str, tuple[str, ...]]:
     """Poll (reading only) until every selected target is at head; CommandError on timeout."""
-    if interval <= 0:
+    if not interval > 0:
         raise CommandError(f"interval must be positive, not {interval:g}")
+    if not timeout >= 0:  # also NaN
+        raise CommandError(
+            f"timeout must be 0 (check once) or more seconds, not {timeout:g}; "
+            "a negative wait is not 'forever'"
+        )
     cache = ScriptCache(config)
     heads = await heads_of(config, databases, cache)
-    deadline = anyio.current_time() + (timeout if timeout >= 0 else math.inf)
+    deadline = anyio.current_time() + timeout
     while True:
         current = await read_current(config, databases, engines, cache)
         behind = {

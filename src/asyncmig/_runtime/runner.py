@@ -38,15 +38,17 @@ import anyio.to_thread
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .._reports import DatabaseReport, RunReport, StepReport
-from ..errors import AsyncmigError, CommandError, LockTimeout
+from ..errors import AsyncmigError, CommandError, LockTimeout, MigrationFailed
 from . import engines as _engines
 from . import tenants as _tenants
 from . import version_table as _vt
+from .failures import in_schema, unexpected
 from .locking import MigrationLock, lock_for
 from .offline import render_offline
 from .plan import Request, Unit, check_known, plan
 from .scripts import Loaded, ScriptCache
 from .steps import (
+    ROLLED_BACK,
     TargetSetup,
     begin,
     begin_and_read,
@@ -152,6 +154,12 @@ class _Runner:
         except AsyncmigError as exc:
             reports.append(DatabaseReport(database.name, status="failed", error=exc))
             self._failed()
+        except Exception as exc:  # anything else still ends as this database's one error
+            error = unexpected(database.name, database.masked_url, exc)
+            failed = [r for r in reports if r.status == "failed"]
+            if not failed:
+                reports.append(DatabaseReport(database.name, status="failed", error=error))
+            self._failed()
 
     async def _database(self, database: DatabaseConfig, reports: list[DatabaseReport]) -> None:
         loaded, graph = await self.scripts.require_graph(database)
@@ -210,7 +218,11 @@ class _Runner:
             raise
         except AsyncmigError as exc:
             report.status = "failed"
-            report.error = exc
+            report.error = in_schema(exc, target.schema)
+            self._failed()
+        except Exception as exc:  # not ours: still this target's one-line error
+            report.status = "failed"
+            report.error = unexpected(target.key, target.database.masked_url, exc)
             self._failed()
 
     async def target(self, target: Target, report: DatabaseReport, shared: _Shared) -> None:
@@ -366,9 +378,32 @@ class _Migration:
     ) -> tuple[list[StepReport], tuple[str, ...]]:
         done: list[StepReport] = []
         for unit in batch:
-            done.append(await self._run(unit, heads))
+            try:
+                done.append(await self._run(unit, heads))
+            except MigrationFailed as exc:
+                raise await self._truthful(exc, done) from exc.__cause__
             heads = unit.heads_after(heads)
         return done, heads
+
+    async def _truthful(self, exc: MigrationFailed, done: Sequence[StepReport]) -> MigrationFailed:
+        """The failure, saying what the rollback really undid."""
+        if exc.outcome != ROLLED_BACK:
+            # DDL committed as it ran: what the version table says now is the truth.
+            try:
+                now = await self._begin()
+                await self._db(_rollback, self.conn)
+            except (AsyncmigError, SQLAlchemyError):
+                return exc
+            self.report.after = now
+            return exc.restated(f"{exc.outcome}; the version table says {_revs(now)}")
+        if not done:
+            return exc
+        first, last = done[0].revision, done[-1].revision
+        span = f"revision {first}" if first == last else f"revisions {first}..{last}"
+        return exc.restated(
+            f"its transaction was rolled back, and with it (transaction_per_migration = false) "
+            f"{span} rolled back; the database is at {_revs(done[0].from_revisions)}"
+        )
 
     async def _begin(self) -> tuple[str, ...]:
         """Begin a transaction and read the version rows in it."""
@@ -443,6 +478,10 @@ def step_report(setup: TargetSetup, unit: Unit, elapsed_ms: float) -> StepReport
         message=unit.message,
         elapsed_ms=elapsed_ms,
     )
+
+
+def _revs(revisions: Sequence[str]) -> str:
+    return ", ".join(revisions) or "<base>"
 
 
 def _database_error(target: Target, exc: SQLAlchemyError) -> AsyncmigError:

@@ -8,11 +8,14 @@ modules are imported beforehand, in a worker thread (:func:`load_modules`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
+
+from sqlalchemy import event
 
 from .._proxy import activated
 from .._script.loader import alembic_aliases
@@ -144,8 +147,9 @@ def run_unit(context: MigrationContext, unit: Unit, setup: TargetSetup) -> None:
             starting_revision=context.opts.get("starting_rev"),
             tag=setup.request.tag,
         )
+        statements: list[str] = []
         try:
-            with activated(Operations(context), environment):
+            with activated(Operations(context), environment), _recording(context, statements):
                 fn()
         except Exception as exc:
             error = MigrationFailed(
@@ -154,11 +158,69 @@ def run_unit(context: MigrationContext, unit: Unit, setup: TargetSetup) -> None:
                 path=str(Path(path)),
                 line=script_line(path, exc.__traceback__),
                 cause=exc,
+                schema=setup.schema,
+                outcome=_outcome(context, unit, statements),
+                statements=statements,
             )
             raise error from exc
     if unit.purge:
         vt.purge(context)
     vt.apply(context, () if unit.purge else unit.delete, unit.insert)
+
+
+ROLLED_BACK = "its transaction was rolled back"
+# How many statements a partly applied step's error lists, and how much of each.
+_SHOWN_STATEMENTS = 5
+_STATEMENT_WIDTH = 80
+
+
+@contextmanager
+def _recording(context: MigrationContext, statements: list[str]) -> Iterator[None]:
+    """Collect the SQL text (never the parameters) of each statement the step completes."""
+    connection = context.connection
+    if connection is None:  # offline: nothing runs
+        yield
+        return
+
+    def record(*args: Any) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(connection, "after_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(connection, "after_cursor_execute", record)
+
+
+def shorten_statements(statements: Sequence[str]) -> str:
+    """``a; b; ... (and N more)``, each statement cut to a readable width."""
+    shown = [
+        text if len(text) <= _STATEMENT_WIDTH else text[: _STATEMENT_WIDTH - 3] + "..."
+        for text in statements[:_SHOWN_STATEMENTS]
+    ]
+    more = len(statements) - len(shown)
+    return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _outcome(context: MigrationContext, unit: Unit, statements: Sequence[str]) -> str:
+    """What became of the database after the step failed, true for its dialect."""
+    if context.connection is None:
+        return "no SQL was written for it"
+    if context.impl.transactional_ddl:
+        return ROLLED_BACK
+    ran = (
+        f"statements that had already run: {shorten_statements(statements)}"
+        if statements
+        else "no statement of it had completed"
+    )
+    done = " ".join(unit.to_revisions) or "base"
+    undone = " ".join(unit.from_revisions) or "base"
+    return (
+        f"{context.dialect.name} commits DDL implicitly, so the step may be partly applied "
+        f"({ran}); check the database by hand, then either finish the step and run "
+        f"`asyncmig stamp {done}`, or undo it (the version table still says {undone}) "
+        "and run the command again"
+    )
 
 
 def run_online(connection: Connection, unit: Unit, setup: TargetSetup) -> None:

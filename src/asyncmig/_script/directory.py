@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ..errors import ScriptError
+from ..errors import ConfigError, ScriptError
 from . import loader
 from .headers import Header, HeaderCache, header_from_module, parse_source
 from .revision import Revision, RevisionMap
@@ -155,9 +155,41 @@ class ScriptDirectory:
         """The graph, built on first use from the (cached) headers."""
         with self._lock:
             if self._map is None:
+                self.check_folders()
                 revisions = self._scan()
                 self._map = RevisionMap(revisions)
             return self._map
+
+    def check_folders(self) -> None:
+        """ConfigError naming the key, unless the script location and every version folder exist.
+
+        A misspelt folder must not read as an empty history (a deploy that
+        migrates nothing and succeeds); an existing, empty folder is one.
+        """
+        config = self._config
+        where = str(config.path) if config.path else None
+        prefix = "tool.asyncmig." if config.path and config.path.name == "pyproject.toml" else ""
+        own = [n for n, db in config.databases.items() if db.script_location == self._location]
+        location_key = f"{prefix}databases.{own[0]}.script_location" if own else "script_location"
+        if not own:
+            location_key = f"{prefix}{location_key}"
+        problems = [(self._location, location_key, "the script location")]
+        listed = set(map(os.path.abspath, config.version_locations))
+        for folder in self._versions:
+            if os.path.abspath(folder) in listed and folder != self._location / "versions":
+                problems.append((folder, f"{prefix}version_locations", "version location"))
+            else:
+                problems.append((folder, location_key, "its versions folder"))
+        for folder, key, what in problems:
+            if folder.is_dir():
+                continue
+            state = "is not a folder" if folder.exists() else "does not exist"
+            remedy = (
+                "fix the path, or create it with `asyncmig init <folder>`"
+                if what == "the script location"
+                else "fix the path, or create the folder (an empty one is an empty history)"
+            )
+            raise ConfigError(f"{what} {folder} {state}; {remedy}", path=where, key=key)
 
     def invalidate(self) -> None:
         """Forget the graph, so that the next use rescans (after a script is written)."""
@@ -234,6 +266,7 @@ class ScriptDirectory:
 
     def env_module(self) -> ModuleType | None:
         """``env.py`` of the location, imported (not run as a driver), or None."""
+        self.check_folders()
         path = self._location / "env.py"
         try:
             source = path.read_bytes()
