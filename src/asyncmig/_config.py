@@ -36,8 +36,16 @@ from typing import Any
 
 from ._config_files import Source, find, read
 from ._config_values import (
+    DATABASE_KEYS,
+    FILE_TEMPLATE_TOKENS,
+    MAIN_KEYS,
+    URL_KEYS,
+    Unexpanded,
     Values,
+    check_keys,
+    check_tokens,
     expand_env,
+    expand_url,
     hooks_from_ini,
     hooks_from_toml,
     interpolate_toml,
@@ -113,6 +121,8 @@ class DatabaseConfig(_MaskedRepr):
     version_table: str | None = None  # None = the main setting
     version_table_schema: str | None = None
     options: Mapping[str, str] = field(default_factory=dict)  # every key of its table, as text
+    # Why `url` is None when its ${VAR} was unset: raised only by what needs the URL.
+    url_error: ConfigError | None = field(default=None, compare=False, repr=False)
 
     @property
     def masked_url(self) -> str:
@@ -143,6 +153,7 @@ class Config(_MaskedRepr):
     lock: bool = True
     lock_timeout: float | None = None
     target_metadata: str | None = None  # "pkg.module:attr"
+    naming_convention: Mapping[str, str] = field(default_factory=dict)  # opt-in; {}: none
     x_arguments: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)  # every main-section key, as text
     sections: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # other sections
@@ -239,7 +250,14 @@ def _build(
     x_arguments: Mapping[str, str] | Sequence[str] | None,
     environ: Mapping[str, str],
 ) -> Config:
-    main = _expanded(source, source.main, source.prefix, environ)
+    check_keys(source.main, MAIN_KEYS, source.where, source.prefix)
+    x_args = _x_arguments(x_arguments)
+    raw = dict(source.main)
+    if _url_override(url, x_args, environ) is not None:
+        # The override replaces the key before it is expanded: its ${VAR} is never read.
+        for key in URL_KEYS:
+            raw.pop(key, None)
+    main = _expanded(source, raw, source.prefix, environ)
     values = Values(main, source.where, source.prefix)
     here = source.here
     location_text = values.text("script_location")
@@ -256,13 +274,14 @@ def _build(
     version_locations = _version_locations(values, source, script_location)
     prepend = values.path_list("prepend_sys_path", ini=source.kind == "ini", legacy_colon=True)
 
+    file_template = values.text("file_template") or "%(rev)s_%(slug)s"
+    check_tokens(file_template, source.where, values.key("file_template"), FILE_TEMPLATE_TOKENS)
     output_encoding = values.text("output_encoding") or "utf-8"
     try:
         codecs.lookup(output_encoding)
     except LookupError:
         raise values.error("output_encoding", f"unknown encoding {output_encoding!r}") from None
 
-    x_args = _x_arguments(x_arguments)
     default_table = "alembic_version" if source.is_alembic else "asyncmig_version"
     config = Config(
         path=source.path.resolve() if source.path else None,
@@ -271,7 +290,7 @@ def _build(
         version_locations=version_locations,
         databases=_databases(source, values, environ),
         recursive_version_locations=values.boolean("recursive_version_locations", False),
-        file_template=values.text("file_template") or "%(rev)s_%(slug)s",
+        file_template=file_template,
         timezone=values.text("timezone") or None,
         truncate_slug_length=values.integer("truncate_slug_length", 40, minimum=1),
         output_encoding=output_encoding,
@@ -287,6 +306,7 @@ def _build(
         lock=values.boolean("lock", True),
         lock_timeout=values.seconds("lock_timeout"),
         target_metadata=values.target("target_metadata"),
+        naming_convention=MappingProxyType(values.naming_convention(ini=source.kind == "ini")),
         x_arguments=MappingProxyType(x_args),
         options=MappingProxyType(values.as_text()),
         sections=MappingProxyType(_sections(source, main, environ)),
@@ -299,9 +319,38 @@ def _expanded(
     source: Source, table: Mapping[str, Any], prefix: str, environ: Mapping[str, str]
 ) -> dict[str, Any]:
     if source.kind == "toml":
+        for key, value in table.items():
+            if key not in ("file_template", "databases", "post_write_hooks"):
+                check_tokens(value, source.where, f"{prefix}{key}")
         table = interpolate_toml(table, source.here)
+    expanded: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{prefix}{key}"
+        if key in URL_KEYS:
+            expanded[key] = expand_url(value, environ, source.where, where)
+        elif key == "databases" and isinstance(value, dict):
+            expanded[key] = {
+                name: _expanded_database(source, sub, f"{where}.{name}.", environ)
+                if isinstance(sub, dict)
+                else sub
+                for name, sub in value.items()
+            }
+        else:
+            expanded[key] = expand_env(value, environ, source.where, where)
+    return expanded
+
+
+def _expanded_database(
+    source: Source, table: Mapping[str, Any], prefix: str, environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """A TOML database table (already %-interpolated), its keys checked and expanded."""
+    check_keys(table, DATABASE_KEYS, source.where, prefix)
+    for key, value in table.items():
+        check_tokens(value, source.where, f"{prefix}{key}")
     return {
-        key: expand_env(value, environ, source.where, f"{prefix}{key}")
+        key: (expand_url if key in URL_KEYS else expand_env)(
+            value, environ, source.where, f"{prefix}{key}"
+        )
         for key, value in table.items()
     }
 
@@ -373,6 +422,7 @@ def _database_tables(
                 path=source.where,
                 key=key,
             )
+        check_keys(source.sections[name], DATABASE_KEYS, source.where, f"{name}.")
         tables.append(
             (name, _expanded(source, source.sections[name], f"{name}.", environ), f"{name}.")
         )
@@ -382,7 +432,9 @@ def _database_tables(
 def _database(
     name: str, values: Values, source: Source, *, url_key: str, top_level: bool
 ) -> DatabaseConfig:
-    url = values.text(url_key) or None
+    raw_url = values.raw.get(url_key)
+    url_error = raw_url.error if isinstance(raw_url, Unexpanded) else None
+    url = None if url_error is not None else values.text(url_key) or None
     location = None if top_level else values.text("script_location")
     schemas, query = values.schemas(ini=source.kind == "ini")
     return DatabaseConfig(
@@ -398,6 +450,7 @@ def _database(
         version_table=None if top_level else values.name("version_table"),
         version_table_schema=None if top_level else values.name("version_table_schema"),
         options=MappingProxyType({} if top_level else values.as_text()),
+        url_error=url_error,
     )
 
 
@@ -470,34 +523,35 @@ def _sections(
     return sections
 
 
-def _override_url(
-    config: Config, url: str | None, x_args: Mapping[str, str], environ: Mapping[str, str]
-) -> Config:
+def _url_override(
+    url: str | None, x_args: Mapping[str, str], environ: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """``(origin, url)`` of the first URL override given, or None."""
     for origin, value in (
         ("--url", url),
         ("-x url", x_args.get("url")),
         ("ASYNCMIG_URL", environ.get("ASYNCMIG_URL")),
     ):
-        if not value:
-            continue
-        if len(config.databases) != 1:
-            names = ", ".join(config.databases)
-            raise ConfigError(
-                f"a URL override ({origin}) needs exactly one configured database, but there "
-                f"are {len(config.databases)} ({names}); set each database's url in the "
-                "configuration (${VAR} reads the environment) instead",
-                path=str(config.path) if config.path else None,
-            )
-        (database,) = config.databases.values()
-        replaced = DatabaseConfig(
-            name=database.name,
-            url=to_async_url(value),
-            script_location=database.script_location,
-            schemas=database.schemas,
-            schemas_query=database.schemas_query,
-            version_table=database.version_table,
-            version_table_schema=database.version_table_schema,
-            options=database.options,
+        if value:
+            return origin, value
+    return None
+
+
+def _override_url(
+    config: Config, url: str | None, x_args: Mapping[str, str], environ: Mapping[str, str]
+) -> Config:
+    override = _url_override(url, x_args, environ)
+    if override is None:
+        return config
+    origin, value = override
+    if len(config.databases) != 1:
+        names = ", ".join(config.databases)
+        raise ConfigError(
+            f"a URL override ({origin}) needs exactly one configured database, but there "
+            f"are {len(config.databases)} ({names}); set each database's url in the "
+            "configuration (${VAR} reads the environment) instead",
+            path=str(config.path) if config.path else None,
         )
-        return replace(config, databases=MappingProxyType({database.name: replaced}))
-    return config
+    (database,) = config.databases.values()
+    replaced = replace(database, url=to_async_url(value), url_error=None)
+    return replace(config, databases=MappingProxyType({database.name: replaced}))

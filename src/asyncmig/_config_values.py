@@ -7,11 +7,12 @@ names the file, the key and the type expected.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,57 @@ _SEPARATORS = {"os": os.pathsep, "space": " ", "newline": "\n", ":": ":", ";": "
 _LEGACY_SPLIT = re.compile(r", *| +")
 _LEGACY_SPLIT_COLON = re.compile(r", *| +|:")
 HOOK_TYPES = ("console_scripts", "module", "exec")
+URL_KEYS = ("url", "sqlalchemy.url")
+
+# The one list of the keys asyncmig (or Alembic) reads; typos of them are errors.
+MAIN_KEYS = (
+    "script_location",
+    "version_locations",
+    "recursive_version_locations",
+    "file_template",
+    "timezone",
+    "truncate_slug_length",
+    "output_encoding",
+    "prepend_sys_path",
+    "path_separator",
+    "version_path_separator",
+    "post_write_hooks",
+    "sourceless",
+    "revision_environment",
+    "version_table",
+    "version_table_schema",
+    "transaction_per_migration",
+    "lock",
+    "lock_timeout",
+    "target_metadata",
+    "naming_convention",
+    "databases",
+    "schemas",
+    "schemas_query",
+    *URL_KEYS,
+)
+DATABASE_KEYS = (
+    *URL_KEYS,
+    "script_location",
+    "schemas",
+    "schemas_query",
+    "version_table",
+    "version_table_schema",
+)
+FILE_TEMPLATE_TOKENS = (
+    "rev",
+    "slug",
+    "epoch",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+)
+_TOKEN = re.compile(r"%%|%\((?P<name>[^)]*)\)")
+_BAD_ENV = re.compile(r"\$\$\{|\$\{(?![A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})")
+CONVENTION_KINDS = ("ix", "uq", "ck", "fk", "pk")
 
 
 def expand_env(value: Any, environ: Mapping[str, str], where: str, key: str) -> Any:
@@ -63,6 +115,14 @@ def expand_env(value: Any, environ: Mapping[str, str], where: str, key: str) -> 
                 )
             return found
 
+        for bad in _BAD_ENV.finditer(value):
+            if bad.group(0) == "${":
+                raise ConfigError(
+                    f"{mask_text(value)!r} has a ${{ that is not a complete ${{VAR}} or "
+                    "${VAR:-default}; close it with }, or write $${ for a literal ${",
+                    path=where,
+                    key=key,
+                )
         return _ENV.sub(substitute, value)
     if isinstance(value, list):
         return [expand_env(item, environ, where, key) for item in value]
@@ -85,6 +145,71 @@ def interpolate_toml(value: Any, here: Path) -> Any:
     if isinstance(value, dict):
         return {k: interpolate_toml(v, here) for k, v in value.items()}
     return value
+
+
+class Unexpanded:
+    """A URL whose ``${VAR}`` could not be expanded: an error only once the URL is needed."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ConfigError) -> None:
+        self.error = error
+
+
+def expand_url(value: Any, environ: Mapping[str, str], where: str, key: str) -> Any:
+    """:func:`expand_env` for a URL key, deferring a missing variable (see :class:`Unexpanded`)."""
+    try:
+        return expand_env(value, environ, where, key)
+    except ConfigError as exc:
+        if "is not set" not in str(exc):
+            raise
+        return Unexpanded(exc)
+
+
+def suggestion(name: str, known: Sequence[str], shown: str = "{}") -> str:
+    """`` (did you mean X?)`` for the closest of `known` (formatted by `shown`), or ``""``."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f" (did you mean {shown.format(close[0])}?)" if close else ""
+
+
+def check_keys(table: Mapping[str, Any], known: Sequence[str], where: str, prefix: str) -> None:
+    """ConfigError for a key that is a near miss of a known key (a typo asyncmig would ignore).
+
+    Other keys are kept as the user's own (``config.get_main_option`` in env.py),
+    as Alembic keeps them.
+    """
+    for key in table:
+        if key in known:
+            continue
+        hint = suggestion(str(key), known)
+        if hint:
+            raise ConfigError(
+                f"unknown key {key!r}{hint}; fix its name (asyncmig would ignore it)",
+                path=where,
+                key=f"{prefix}{key}",
+            )
+
+
+def check_tokens(value: Any, where: str, key: str, allowed: Sequence[str] = ("here",)) -> None:
+    """ConfigError for a ``%(name)s`` token that nothing will replace."""
+    if isinstance(value, list):
+        for item in value:
+            check_tokens(item, where, key, allowed)
+        return
+    if not isinstance(value, str):
+        return
+    for match in _TOKEN.finditer(value):
+        name = match["name"]
+        if name is None or name in allowed:
+            continue
+        known = ", ".join(f"%({a})s" for a in allowed)
+        hint = suggestion(name, allowed, "%({})s")
+        raise ConfigError(
+            f"unknown token %({name})s{hint}; the known ones here are {known} "
+            "(write %% for a literal %)",
+            path=where,
+            key=key,
+        )
 
 
 def split_names(text: str) -> list[str]:
@@ -144,7 +269,7 @@ class Values:
         return ConfigError(mask_text(message), path=self.where, key=self.key(name))
 
     def _wrong(self, name: str, expected: str, value: Any) -> ConfigError:
-        shown = repr(value) if isinstance(value, str) else f"a {_kind(value)}"
+        shown = repr(value) if isinstance(value, str) else _a(_kind(value))
         return self.error(name, f"expected {expected}, got {shown}")
 
     def text(self, name: str) -> str | None:
@@ -152,7 +277,7 @@ class Values:
         value = self.raw.get(name)
         if value is None or isinstance(value, str):
             return value
-        raise self.error(name, f"expected a string, got a {_kind(value)}")
+        raise self.error(name, f"expected a string, got {_a(_kind(value))}")
 
     def name(self, name: str) -> str | None:
         """A non-empty string (a table or schema name), or None when absent or blank."""
@@ -250,21 +375,50 @@ class Values:
             return tuple(s.strip() for s in listed), None
         raise self._wrong("schemas", "a list of schema names or an SQL query string", listed)
 
+    def naming_convention(self, *, ini: bool) -> dict[str, str]:
+        """``naming_convention``: a TOML table, or ini lines ``key = pattern``; {} when absent."""
+        value = self.raw.get("naming_convention")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return {}
+        if ini and isinstance(value, str):
+            value = dict(_convention_line(line) for line in value.splitlines() if line.strip())
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            expected = "lines of 'kind = pattern'" if ini else "a table of strings"
+            raise self._wrong("naming_convention", expected, value)
+        unknown = sorted(set(value) - set(CONVENTION_KINDS))
+        if unknown or not all(value.values()):
+            raise self.error(
+                "naming_convention",
+                f"expected patterns for {', '.join(CONVENTION_KINDS)}, got "
+                f"{', '.join(repr(k) for k in unknown) or 'an empty pattern'}",
+            )
+        return {str(k): str(v) for k, v in value.items()}
+
     def as_text(self) -> dict[str, str]:
         """Every scalar (or list of scalars) key as text; tables are left out."""
         text: dict[str, str] = {}
         for key, value in self.raw.items():
             if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
                 text[key] = "\n".join(_scalar_text(v) for v in value)
-            elif not isinstance(value, dict | list):
+            elif not isinstance(value, dict | list | Unexpanded):
                 text[key] = _scalar_text(value)
         return text
+
+
+def _convention_line(line: str) -> tuple[str, str]:
+    key, _, pattern = line.partition("=")
+    return key.strip(), pattern.strip()
 
 
 def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _a(noun: str) -> str:
+    """``a list``, ``an integer``."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _kind(value: Any) -> str:
@@ -322,7 +476,7 @@ def hooks_from_toml(raw: Any, where: str, key: str) -> list[dict[str, Any]]:
         entries = list(raw.items())
     else:
         raise ConfigError(
-            f"expected [[post_write_hooks]] tables, got a {_kind(raw)}", path=where, key=key
+            f"expected [[post_write_hooks]] tables, got {_a(_kind(raw))}", path=where, key=key
         )
     hooks = []
     for name, table in entries:
