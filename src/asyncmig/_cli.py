@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,7 +29,8 @@ Handler = Callable[[argparse.Namespace], "int | Awaitable[int]"]
 
 
 def _summary(fn: Callable[..., Any]) -> str:
-    return (fn.__doc__ or "").strip().splitlines()[0]
+    # Docstrings are reST; --help is plain text.
+    return (fn.__doc__ or "").strip().splitlines()[0].replace("``", "")
 
 
 def _print_json(data: Any) -> None:
@@ -388,7 +391,9 @@ async def _current(args: argparse.Namespace) -> int:
             by_location[location] = {info.revision for info in infos}
         heads[key] = by_location[location]
     if args.json:
-        _print_json({name: list(revs) for name, revs in found.items()})
+        shown: dict[str, Any] = {name: list(revs) for name, revs in found.items()}
+        shown.update((name, {"error": str(error)}) for name, error in errors.items())
+        _print_json(shown)
     elif not args.quiet:
         prefix = len(found) > 1 or set(found) != {"main"} or bool(errors)
         for name, revs in found.items():
@@ -405,12 +410,29 @@ async def _current(args: argparse.Namespace) -> int:
     if errors:
         return 1
     if args.check_heads and args.wait is None:
-        behind = [key for key, revs in found.items() if set(revs) != heads[key]]
-        if behind:
-            raise CommandError(
-                f"not at head: {', '.join(sorted(behind))}; run `asyncmig upgrade head`"
-            )
+        _check_heads(config, found, heads)
     return 0
+
+
+def _check_heads(
+    config: Config, found: dict[str, tuple[str, ...]], heads: dict[str, set[str]]
+) -> None:
+    """CommandError unless every target is at its heads, with the command that fixes it."""
+    behind = sorted(key for key, revs in found.items() if set(revs) != heads[key])
+    if not behind:
+        return
+    unknown: set[str] = set()
+    for key in behind:
+        infos = script_commands.list_history(config, database=key.split(":", 1)[0])
+        known = {info.revision for info in infos}
+        unknown.update(rev for rev in found[key] if rev not in known)
+    if unknown:
+        raise CommandError(
+            f"not at head: {', '.join(behind)}; the database records "
+            f"{', '.join(sorted(unknown))}, which no script declares: if the scripts are "
+            "right, record where the database really is with `asyncmig stamp <revision>`"
+        )
+    raise CommandError(f"not at head: {', '.join(behind)}; run `asyncmig upgrade head`")
 
 
 # -- parser -------------------------------------------------------------------------------
@@ -423,6 +445,18 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value >= 0:  # also NaN
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds, 0 or more (0: do not wait), not {text!r}"
+        )
     return value
 
 
@@ -464,35 +498,108 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+_LATE = "late_"
+# Global options, also accepted after the command: (dest, merged by appending).
+_GLOBALS = (
+    ("config", False),
+    ("x", True),
+    ("db", True),
+    ("url", False),
+    ("quiet", False),
+    ("traceback", False),
+)
+
+
+def _add_globals(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """The options valid before the command (and, under `prefix` dests, after it)."""
+    late = bool(prefix)
+    suppress: dict[str, Any] = {"default": argparse.SUPPRESS} if late else {}
+    parser.add_argument(
+        "-c",
+        "--config",
+        dest=f"{prefix}config",
+        metavar="CONFIG",
+        help="configuration file (default: search the current folder)",
+        **suppress,
+    )
+    parser.add_argument(
+        "-x",
+        dest=f"{prefix}x",
+        action="append",
+        metavar="KEY=VALUE",
+        help="extra argument for env.py and scripts",
+        **suppress,
+    )
+    parser.add_argument(
+        "--db",
+        dest=f"{prefix}db",
+        action="append",
+        metavar="NAME",
+        help="act on this database only (repeatable)",
+        **suppress,
+    )
+    parser.add_argument(
+        "--url",
+        dest=f"{prefix}url",
+        metavar="URL",
+        help="database URL, overriding the configuration",
+        **suppress,
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        dest=f"{prefix}quiet",
+        action="store_true",
+        help="print only errors",
+        **suppress,
+    )
+    parser.add_argument(
+        "--traceback",
+        dest=f"{prefix}traceback",
+        action="store_true",
+        help="show the full traceback of an error",
+        **suppress,
+    )
+
+
+def _merge_globals(args: argparse.Namespace) -> None:
+    """Fold global options given after the command into the ones given before it."""
+    for name, appended in _GLOBALS:
+        late = f"{_LATE}{name}"
+        if not hasattr(args, late):
+            continue
+        value = getattr(args, late)
+        delattr(args, late)
+        if appended:
+            setattr(args, name, [*(getattr(args, name) or []), *value])
+        else:
+            setattr(args, name, value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per command function."""
     parser = argparse.ArgumentParser(
         prog="asyncmig", description="Async-first schema migrations for SQLAlchemy."
     )
     parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
-    parser.add_argument(
-        "-c", "--config", help="configuration file (default: search the current folder)"
-    )
-    parser.add_argument(
-        "-x", action="append", metavar="KEY=VALUE", help="extra argument for env.py and scripts"
-    )
-    parser.add_argument(
-        "--db", action="append", metavar="NAME", help="act on this database only (repeatable)"
-    )
-    parser.add_argument("--url", help="database URL, overriding the configuration")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    parser.add_argument(
-        "--traceback", action="store_true", help="show the full traceback of an error"
-    )
+    _add_globals(parser)
+    late = argparse.ArgumentParser(add_help=False)
+    _add_globals(late, prefix=_LATE)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(
         name: str, fn: Callable[..., Any], handler: Handler, *aliases: str
     ) -> argparse.ArgumentParser:
         cmd = sub.add_parser(
-            name, aliases=list(aliases), help=_summary(fn), description=_summary(fn)
+            name,
+            aliases=list(aliases),
+            help=_summary(fn),
+            description=_summary(fn),
+            parents=[late],
         )
-        cmd.set_defaults(handler=handler)
+        if aliases:  # accepted, but listed once, under the name
+            sub._choices_actions[-1].metavar = name
+        cmd.set_defaults(handler=handler, command_parser=cmd)
         return cmd
 
     cmd = command("init", script_commands.init, _init)
@@ -574,10 +681,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument(
         "--wait",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
-        help="with --check-heads: wait up to SECONDS for another runner to reach head",
+        help="with --check-heads: wait up to SECONDS (0: check once, no waiting) for "
+        "another runner to reach head",
     )
+    cmd.set_defaults(command_parser=cmd)
     _add_json(cmd)
 
     cmd = command("ensure-version", db_commands.ensure_version, _ensure_version, "ensure_version")
@@ -593,25 +702,48 @@ async def _await(outcome: Awaitable[int]) -> int:
     return await outcome
 
 
+def _tolerant_streams() -> None:
+    """Characters the terminal's encoding lacks print as replacements, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure) and getattr(stream, "errors", "strict") == "strict":
+            reconfigure(errors="replace")
+
+
+def _reader_gone() -> int:
+    """A reader closed the pipe early (``| head``): stop quietly, as Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the flush at exit must not fail again
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal ended
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
+    _merge_globals(args)
     if getattr(args, "wait", None) is not None and not args.check_heads:
-        parser.error("--wait needs --check-heads")
+        args.command_parser.error("--wait needs --check-heads")
     handler: Handler = args.handler
     try:
         outcome = handler(args)
-        if isinstance(outcome, int):
-            return outcome
-        import anyio
+        if not isinstance(outcome, int):
+            import anyio
 
-        return anyio.run(_await, outcome, backend="asyncio")
+            outcome = anyio.run(_await, outcome, backend="asyncio")
+        sys.stdout.flush()
+        return outcome
     except AsyncmigError as exc:
         if args.traceback:
             raise
         print(f"asyncmig: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         print("asyncmig: interrupted", file=sys.stderr)
         return 130

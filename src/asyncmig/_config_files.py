@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._config_values import split_names
+from ._config_values import split_names, suggestion
 from ._urls import mask_text
 from .errors import ConfigError
 
@@ -129,9 +129,14 @@ def _read_ini(path: Path, here: Path, section: str | None) -> Source:
                     # Sections asyncmig does not read (loggers, ...) are kept as written.
                     values[key] = parser.get(name, key, raw=True)
                     continue
+                token = getattr(exc, "reference", None)
+                what = (
+                    f"unknown token %({token})s{suggestion(str(token), ('here',), '%({})s')}"
+                    if isinstance(exc, configparser.InterpolationMissingOptionError)
+                    else f"cannot expand %-interpolation ({type(exc).__name__})"
+                )
                 raise ConfigError(
-                    f"cannot expand %-interpolation ({type(exc).__name__}); "
-                    "write %% for a literal % and use only %(here)s",
+                    f"{what}; write %% for a literal % and use only %(here)s",
                     path=str(path),
                     key=key if name == main else f"{name}.{key}",
                 ) from exc

@@ -122,10 +122,10 @@ class RevisionInfo:
     is_base: bool
     is_branch_point: bool
     is_merge_point: bool
-    is_current: bool = False
+    is_current: bool | None = None  # None: the database was not read
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "revision": self.revision,
             "down_revisions": list(self.down_revisions),
             "branch_labels": list(self.branch_labels),
@@ -138,8 +138,10 @@ class RevisionInfo:
             "is_base": self.is_base,
             "is_branch_point": self.is_branch_point,
             "is_merge_point": self.is_merge_point,
-            "is_current": self.is_current,
         }
+        if self.is_current is not None:
+            data["is_current"] = self.is_current
+        return data
 
 
 @dataclass(frozen=True, slots=True)

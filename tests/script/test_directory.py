@@ -94,13 +94,37 @@ def test_non_script_files_are_skipped_or_refused(config: Config) -> None:
         _ = ScriptDirectory(config).revision_map
 
 
-def test_cache_is_written_even_with_dontwritebytecode(
+def test_no_cache_written_with_dontwritebytecode(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The header cache is written under __pycache__ whatever PYTHONDONTWRITEBYTECODE says."""
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    """With PYTHONDONTWRITEBYTECODE (sys.dont_write_bytecode) no header cache is written."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert ScriptDirectory(config).revision_map.get("aaa111").message == "create account"
+    assert not (config.version_locations[0] / "__pycache__" / CACHE_NAME).exists()
+
+
+def test_cache_goes_under_pycache_prefix(
+    config: Config, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With PYTHONPYCACHEPREFIX the cache mirrors the folder's path under the prefix."""
+    prefix = tmp_path / "prefix"
+    monkeypatch.setattr(sys, "pycache_prefix", str(prefix))
     ScriptDirectory(config).revision_map  # noqa: B018
-    assert (config.version_locations[0] / "__pycache__" / CACHE_NAME).is_file()
+    location = Path(os.path.abspath(config.version_locations[0]))
+    assert (prefix.joinpath(*location.parts[1:]) / CACHE_NAME).is_file()
+    assert not (location / "__pycache__" / CACHE_NAME).exists()
+
+
+def test_unwritable_folder_caches_in_the_user_cache(
+    config: Config, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A version folder whose __pycache__ cannot be made reads fine and caches per user."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    (config.version_locations[0] / "__pycache__").write_text("not a folder")
+    assert ScriptDirectory(config).revision_map.get("aaa111").message == "create account"
+    cached = list((tmp_path / "xdg" / "asyncmig").glob(f"*-{CACHE_NAME}"))
+    assert len(cached) == 1
+    assert ScriptDirectory(config).revision_map.get("aaa111").message == "create account"
 
 
 def test_cache_is_trusted_while_mtime_and_size_match(config: Config) -> None:

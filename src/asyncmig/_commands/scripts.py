@@ -61,8 +61,9 @@ async def _in_thread(fn: Callable[[], T]) -> T:
 
 
 def _info(
-    graph: RevisionMap, rev: Revision, current: Sequence[str] = (), doc: str = ""
+    graph: RevisionMap, rev: Revision, current: Sequence[str] | None = None, doc: str = ""
 ) -> RevisionInfo:
+    # is_current is known only when the database was read (None: not read, left out).
     return RevisionInfo(
         revision=rev.revision,
         down_revisions=rev.down_revision,
@@ -77,7 +78,7 @@ def _info(
         is_base=graph.is_base(rev.revision),
         is_branch_point=graph.is_branch_point(rev.revision),
         is_merge_point=graph.is_merge_point(rev.revision),
-        is_current=rev.revision in current,
+        is_current=None if current is None else rev.revision in current,
     )
 
 
@@ -108,11 +109,16 @@ def list_history(
     *,
     current: Sequence[str] = (),
     database: str | None = None,
+    marked: bool = False,
 ) -> list[RevisionInfo]:
-    """:func:`history`, synchronously, given the current revisions (if they matter)."""
+    """:func:`history`, synchronously, given the current revisions (if they matter).
+
+    `marked`: the current revisions were read to be marked (``history -i``).
+    """
     directory, graph = _scan(config, database)
+    marks = current if marked else None
     return [
-        _info(graph, rev, current, doc=directory.get_script(rev.revision).doc)
+        _info(graph, rev, marks, doc=directory.get_script(rev.revision).doc)
         for rev in graph.history(rev_range, current)
     ]
 
@@ -127,7 +133,10 @@ def list_shown(
     """:func:`show`, synchronously, given the current revisions (if they matter)."""
     directory, graph = _scan(config, database)
     ids = current if revisions == "current" else graph.resolve(revisions, current)
-    return [_with_doc(directory, graph, graph.get(rev)) for rev in ids]
+    marks = current if needs_current(revisions) else None
+    return [
+        _info(graph, graph.get(rev), marks, doc=directory.get_script(rev).doc) for rev in ids
+    ]
 
 
 def needs_current(target: str | None) -> bool:
@@ -182,7 +191,14 @@ async def history(
         else ()
     )
     return await _in_thread(
-        partial(list_history, config, rev_range, current=current, database=database)
+        partial(
+            list_history,
+            config,
+            rev_range,
+            current=current,
+            database=database,
+            marked=indicate_current,
+        )
     )
 
 

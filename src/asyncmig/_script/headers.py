@@ -11,25 +11,31 @@ literals (computed) so that the caller imports the script instead.
 :class:`HeaderCache` keeps one file per version location,
 ``<location>/__pycache__/asyncmig-headers.marshal``, mapping each script's
 relative path to ``(mtime_ns, size, header)``.  An entry is reused only while
-the file's modification time and size are unchanged.  The cache is written
-atomically (a temporary file, then ``os.replace``) and silently skipped when
-the folder is not writable.  ``ASYNCMIG_HEADER_CACHE=0`` turns it off.
-``PYTHONDONTWRITEBYTECODE`` is deliberately not honoured: it is about
-bytecode, and the header cache holds none.  The file is in :mod:`marshal`
-format, which loads several times faster than JSON (a warm ``heads`` on
-10,000 scripts is dominated by this load and one ``stat`` per file); it is
-only ever read by the asyncmig that wrote it, and anything unreadable or of
-another format number is ignored and rewritten.
+the file's modification time and size are unchanged.  Where it goes follows
+Python's bytecode cache: under ``PYTHONPYCACHEPREFIX`` (``sys.pycache_prefix``)
+when that is set, mirroring the location's absolute path; nothing is written
+with ``PYTHONDONTWRITEBYTECODE`` (``sys.dont_write_bytecode``), though an
+existing cache is still read.  A version folder asyncmig cannot write to (a
+read-only image, another user's folder) gets its cache in the user's cache
+folder instead (``$XDG_CACHE_HOME/asyncmig``, default ``~/.cache/asyncmig``),
+so reading stays fast there too.  The cache is written atomically (a temporary
+file, then ``os.replace``); a write that fails is skipped silently.
+``ASYNCMIG_HEADER_CACHE=0`` turns it off entirely.  The file is in
+:mod:`marshal` format, which loads several times faster than JSON; it is only
+ever read by the asyncmig that wrote it, and anything unreadable or of another
+format number is ignored and rewritten.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import hashlib
 import logging
 import marshal
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -284,21 +290,59 @@ def cache_enabled() -> bool:
     }
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _user_cache(location: Path) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(os.fsencode(os.path.abspath(location))).hexdigest()[:24]
+    return Path(base) / "asyncmig" / f"{digest}-{CACHE_NAME}"
+
+
+def _can_write(folder: Path) -> bool:
+    """Whether the cache can be written in `folder` (created if missing)."""
+    while not folder.exists():
+        if folder.parent == folder:
+            return False
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
+def cache_paths(location: Path) -> tuple[Path, Path | None]:
+    """Where the cache of `location` goes, and the in-folder cache to read if that is elsewhere."""
+    here = location / "__pycache__" / CACHE_NAME
+    prefix = sys.pycache_prefix
+    if prefix:
+        absolute = Path(os.path.abspath(location))
+        mirrored = Path(prefix, *absolute.parts[1:])  # drop the root, as Python does
+        return mirrored / CACHE_NAME, here
+    if _can_write(here.parent):
+        return here, None
+    return _user_cache(location), here
+
+
 class HeaderCache:
     """The header cache of one version location (see the module docstring)."""
 
     def __init__(self, location: Path, *, enabled: bool | None = None) -> None:
-        self.path = location / "__pycache__" / CACHE_NAME
         self.enabled = cache_enabled() if enabled is None else enabled
+        self.writable = not sys.dont_write_bytecode
+        self.path, fallback = cache_paths(location)
         self._entries: dict[str, tuple[Any, ...]] = {}
         self._seen: set[str] = set()
         self._dirty = False
         if self.enabled:
             self._entries = self._read()
+            if fallback is not None and not self._entries and _exists(fallback):
+                self._entries = self._read(fallback)  # shipped with a read-only image
 
-    def _read(self) -> dict[str, tuple[Any, ...]]:
+    def _read(self, path: Path | None = None) -> dict[str, tuple[Any, ...]]:
         try:
-            with open(self.path, "rb") as handle:
+            with open(path or self.path, "rb") as handle:
                 data = marshal.loads(handle.read())  # load(handle) reads in small pieces: slow
         except (OSError, ValueError, EOFError, TypeError):
             return {}
@@ -327,7 +371,7 @@ class HeaderCache:
 
     def save(self) -> None:
         """Write the cache if anything changed, dropping files no longer there."""
-        if not self.enabled:
+        if not (self.enabled and self.writable):
             return
         gone = self._entries.keys() - self._seen
         if not (self._dirty or gone):
@@ -337,7 +381,7 @@ class HeaderCache:
         payload = marshal.dumps((CACHE_FORMAT, self._entries))
         temp: str | None = None
         try:
-            self.path.parent.mkdir(exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".asyncmig-", suffix=".tmp")
             os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the cache from other users
             with os.fdopen(fd, "wb") as handle:
