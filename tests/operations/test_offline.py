@@ -112,15 +112,11 @@ def test_drop_constraint_without_any_name_is_refused() -> None:
         offline("postgresql", lambda op: op.drop_constraint(None, "t", type_="unique"))
 
 
-@pytest.mark.parametrize("method", ["get_bind", "run_async"])
-def test_connection_helpers_refused_offline(method: str) -> None:
-    """get_bind() and run_async() say there is no connection offline, and what to do."""
+def test_run_async_refused_offline() -> None:
+    """run_async() says there is no connection offline, and what to do (get_bind: test_compat)."""
 
     def upgrade(op: Any) -> None:
-        if method == "get_bind":
-            op.get_bind()
-        else:
-            op.run_async(lambda conn: conn)
+        op.run_async(lambda conn: conn)
 
     with pytest.raises(OperationNotSupported, match="is_offline_mode"):
         offline("postgresql", upgrade)

@@ -11,6 +11,8 @@ packages written for Alembic (alembic-utils, alembic-postgresql-enum) through th
 from __future__ import annotations
 
 import functools
+import sys
+import types
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -52,6 +54,7 @@ class Operations:
     """Alembic's ``op``: schema directives bound to one migration context."""
 
     _to_impl: ClassVar[dict[type, _ImplFn]] = {}
+    _defaults: ClassVar[dict[type, _ImplFn]] = {}  # the first implementation of each class
 
     def __init__(self, migration_context: Any, impl: Any = None) -> None:
         self.migration_context = migration_context
@@ -78,11 +81,24 @@ class Operations:
         return register
 
     @classmethod
-    def implementation_for(cls, op_cls: type) -> Callable[[_ImplFn], _ImplFn]:
-        """Function decorator: `fn(operations, operation)` carries out `op_cls` operations."""
+    def implementation_for(
+        cls, op_cls: type, replace: bool = False
+    ) -> Callable[[_ImplFn], _ImplFn]:
+        """Function decorator: `fn(operations, operation)` carries out `op_cls` operations.
+
+        As in Alembic, a class has one implementation: registering a second one is a
+        ``ValueError`` unless ``replace=True`` (the replaced one stays reachable
+        through ``alembic.operations.toimpl``).
+        """
 
         def register(fn: _ImplFn) -> _ImplFn:
+            if op_cls in Operations._to_impl and not replace:
+                raise ValueError(
+                    f"an implementation for {op_cls.__name__} is already registered; "
+                    "pass replace=True to implementation_for() to replace it"
+                )
             Operations._to_impl[op_cls] = fn
+            Operations._defaults.setdefault(op_cls, fn)
             return fn
 
         return register
@@ -118,15 +134,27 @@ class Operations:
 
     @classmethod
     def implementation(cls, operation: Any) -> _ImplFn:
-        """The function registered for `operation`'s class (or its nearest base)."""
+        """The function registered for `operation`'s class (or its nearest base).
+
+        A plugin imported before asyncmig loaded the scripts registered on the real
+        Alembic's ``Operations``; its implementations are honoured too.
+        """
         for klass in type(operation).__mro__:
             fn = Operations._to_impl.get(klass)
             if fn is not None:
                 return fn
+        fn = _alembic_implementation(operation)
+        if fn is not None:
+            return fn
         raise NotImplementedError(
             f"no implementation registered for {type(operation).__name__}; "
             "decorate one with @Operations.implementation_for"
         )
+
+    @classmethod
+    def default_implementation(cls, op_cls: type) -> _ImplFn:
+        """The first implementation registered for `op_cls` (before any ``replace=True``)."""
+        return Operations._defaults[op_cls]
 
     # -- helpers a script calls directly -------------------------------------
 
@@ -135,15 +163,12 @@ class Operations:
         return self.migration_context
 
     def get_bind(self) -> Connection:
-        """The step's sync Connection (``.dialect``, ``.engine.url``, ``.execute``)."""
-        bind: Connection | None = self.migration_context.connection
-        if bind is None:
-            raise OperationNotSupported(
-                "get_bind",
-                f"{self.migration_context.dialect.name} offline (--sql)",
-                "there is no connection when rendering SQL; guard data migrations with "
-                "`if not context.is_offline_mode():`",
-            )
+        """The step's sync Connection (``.dialect``, ``.engine.url``, ``.execute``).
+
+        Offline it is, as under Alembic, a mock connection: ``.dialect`` answers and
+        DDL run on it (``sa.Enum(...).create(op.get_bind())``) is written as SQL.
+        """
+        bind: Connection = self.migration_context.bind
         return bind
 
     def f(self, name: str) -> conv:
@@ -197,9 +222,61 @@ class Operations:
             )
         return await_only(fn(connection))
 
-    if TYPE_CHECKING:
-        # Directives are attached by register_operation; declared here for type checkers.
-        def __getattr__(self, name: str) -> Any: ...
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for names asyncmig has not registered: a plugin imported before
+        # asyncmig loaded the scripts registered them on the real Alembic's class.
+        directive = None if name.startswith("_") else _alembic_directive(type(self), name)
+        if directive is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return types.MethodType(directive, self)
+
+
+# -- directives a plugin registered on the real Alembic -------------------------------
+
+
+def _real_alembic(name: str) -> types.ModuleType | None:
+    """The real Alembic's module `name` if something already imported it (never imports it)."""
+    module = sys.modules.get(name)
+    if module is None or module.__name__ != name:
+        # absent, or asyncmig's alias while scripts load: the loader keeps the real one aside
+        from .._script import loader
+
+        module = getattr(loader, "_saved_modules", {}).get(name)
+    if module is None or module.__name__ != name:
+        return None
+    return module
+
+
+def _is_plugin(obj: Any) -> bool:
+    module = getattr(obj, "__module__", None) or ""
+    return not (module == "alembic" or module.startswith(("alembic.", "asyncmig.")))
+
+
+def _alembic_directive(cls: type, name: str) -> Callable[..., Any] | None:
+    """A third-party directive `name` registered on the real Alembic's (Batch)Operations."""
+    base = _real_alembic("alembic.operations.base")
+    if base is None:
+        return None
+    class_name = "BatchOperations" if issubclass(cls, batch_operations_class()) else "Operations"
+    fn = getattr(getattr(base, class_name, None), name, None)
+    # register_operation builds each directive with its op class in the globals
+    op_cls = getattr(fn, "__globals__", {}).get("op_cls")
+    if not isinstance(fn, types.FunctionType) or op_cls is None or not _is_plugin(op_cls):
+        return None
+    return fn
+
+
+def _alembic_implementation(operation: Any) -> _ImplFn | None:
+    """A plugin's implementation of `operation` registered on the real Alembic."""
+    base = _real_alembic("alembic.operations.base")
+    registry = getattr(getattr(base, "Operations", None), "_to_impl", None)
+    if registry is None:
+        return None
+    try:
+        fn: _ImplFn = registry.dispatch(operation)
+    except ValueError:
+        return None
+    return fn if _is_plugin(fn) else None
 
 
 def batch_operations_class() -> type[BatchOperations]:

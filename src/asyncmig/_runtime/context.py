@@ -23,8 +23,28 @@ if TYPE_CHECKING:
 
     from .._config import Config
     from .._operations.impl import DialectImpl
+    from .._script.directory import ScriptDirectory
+    from .environment import Environment
+    from .script_config import ScriptConfig
 
 DEFAULT_VERSION_TABLE = "asyncmig_version"
+
+# Keys Alembic's context.opts always has; scripts read them with opts["..."].
+_ALEMBIC_OPTS: dict[str, Any] = {
+    "literal_binds": False,
+    "target_metadata": None,
+    "transaction_per_migration": False,
+    "include_schemas": False,
+    "render_as_batch": False,
+    "compare_type": True,
+    "compare_server_default": False,
+    "alembic_module_prefix": "op.",
+    "sqlalchemy_module_prefix": "sa.",
+    "user_module_prefix": None,
+    "upgrade_token": "upgrades",
+    "downgrade_token": "downgrades",
+    "tag": None,
+}
 
 
 def dialect_for(url: str | None = None, dialect_name: str | None = None) -> Dialect:
@@ -53,7 +73,8 @@ class MigrationContext:
     as_sql: bool  # offline mode: statements are written to `output`, not executed
     output: TextIO | None  # offline SQL goes here
     opts: dict[str, Any]  # Alembic-compatible: target_metadata, version_table, literal_binds ...
-    config: Config | None
+    asyncmig_config: Config | None  # asyncmig's own; `config` is Alembic's view of it
+    environment_context: Environment | None  # set by the step's Environment (Alembic's name)
     database: str  # the database's name in the configuration ("main" for one database)
     schema: str | None  # the tenant schema the step applies to, if any
     version_table: str
@@ -72,10 +93,13 @@ class MigrationContext:
     ) -> None:
         self.dialect = dialect
         self.connection = connection
-        self.opts = opts
-        self.as_sql = bool(opts.get("as_sql"))
+        self.opts = opts = dict(opts)
+        for key, value in _ALEMBIC_OPTS.items():
+            opts.setdefault(key, value)
+        self.as_sql = opts["as_sql"] = bool(opts.get("as_sql"))
         self.output = output
-        self.config = config
+        self.asyncmig_config = config
+        self.environment_context = None
         self.database = database
         self.schema = schema
         self.version_table = str(
@@ -88,6 +112,7 @@ class MigrationContext:
         self.version_table_schema = vschema
         self._impl: DialectImpl | None = None
         self._table: Table | None = None
+        self._offline_bind: Any = None
 
     @classmethod
     def configure(
@@ -132,9 +157,45 @@ class MigrationContext:
         )
 
     @property
-    def bind(self) -> Connection | None:
-        """The sync connection (Alembic's name for it)."""
-        return self.connection
+    def config(self) -> ScriptConfig | None:
+        """Alembic's ``Config`` view of the configuration (``get_main_option`` ...)."""
+        config = self.asyncmig_config
+        if config is None:
+            return None
+        from .script_config import ScriptConfig, command_options
+
+        environment = self.environment_context
+        cmd_opts = command_options(
+            config,
+            as_sql=self.as_sql,
+            revision=environment.get_revision_argument() if environment is not None else None,
+            tag=environment.get_tag_argument() if environment is not None else None,
+        )
+        return ScriptConfig(config, database=self.database, cmd_opts=cmd_opts)
+
+    @property
+    def script(self) -> ScriptDirectory | None:
+        """The script directory of the running step (Alembic's ``context.script``)."""
+        environment = self.environment_context
+        return environment.script if environment is not None else self.opts.get("script")
+
+    @property
+    def bind(self) -> Any:
+        """The sync connection; offline, a mock connection whose statements become SQL text.
+
+        As under Alembic: ``op.get_bind().dialect`` answers offline too, and
+        ``sa.Enum(...).create(op.get_bind())`` writes its DDL to the output.
+        """
+        if self.connection is not None:
+            return self.connection
+        if self._offline_bind is None:
+            from sqlalchemy.engine.mock import MockConnection
+
+            def write(statement: Any, *multiparams: Any, **params: Any) -> None:
+                self.impl.execute(statement)
+
+            self._offline_bind = MockConnection(self.dialect, write)
+        return self._offline_bind
 
     @property
     def impl(self) -> DialectImpl:

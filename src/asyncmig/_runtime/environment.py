@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from .._config import Config
     from .._script.directory import ScriptDirectory
     from .context import MigrationContext
+    from .script_config import ScriptConfig
 
 
 class Environment:
@@ -32,23 +32,24 @@ class Environment:
         tag: str | None = None,
     ) -> None:
         self._context = context
+        context.environment_context = self
         self.script = script
         self._revision_argument = revision_argument
         self._starting_revision = starting_revision
         self._tag = tag
 
     @property
-    def config(self) -> Config | None:
-        """The loaded configuration."""
+    def config(self) -> ScriptConfig | None:
+        """Alembic's ``Config`` view of the loaded configuration."""
         return self._context.config
 
     def get_context(self) -> MigrationContext:
         """The step's migration context."""
         return self._context
 
-    def get_bind(self) -> Connection | None:
-        """The step's sync connection (None offline)."""
-        return self._context.connection
+    def get_bind(self) -> Connection | Any:
+        """The step's sync connection (offline, a mock one that writes SQL)."""
+        return self._context.bind
 
     def is_offline_mode(self) -> bool:
         """True while rendering ``--sql`` output."""
@@ -60,7 +61,7 @@ class Environment:
 
     def get_x_argument(self, as_dictionary: bool = False) -> Any:
         """``-x`` arguments: a mapping, or ``key=value`` strings as Alembic lists them."""
-        config = self._context.config
+        config = self._context.asyncmig_config
         args: Mapping[str, str] = config.x_arguments if config is not None else {}
         if as_dictionary:
             return dict(args)

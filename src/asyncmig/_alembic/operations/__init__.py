@@ -9,5 +9,6 @@ from ..._operations.base import MigrateOperation as MigrateOperation
 from ..._operations.base import Operations as Operations
 from ..._operations.batch import BatchOperations as BatchOperations
 from . import ops as ops
+from . import toimpl as toimpl
 
-__all__ = ("Operations", "BatchOperations", "MigrateOperation", "ops")
+__all__ = ("Operations", "BatchOperations", "MigrateOperation", "ops", "toimpl")

@@ -1,0 +1,7 @@
+"""``alembic.autogenerate.compare``: where plugins register schema comparators."""
+
+from ..util import Dispatcher
+
+__all__ = ("comparators",)
+
+comparators = Dispatcher()
