@@ -81,6 +81,11 @@ class DialectImpl:
         connection: Connection | None = self.context.connection
         return connection
 
+    @property
+    def bind(self) -> Any:
+        """Alembic's ``impl.bind``: the connection, offline a mock one that writes SQL."""
+        return self.context.bind
+
     def execute(self, construct: Any, params: Any = None) -> Any:
         """Run `construct` (SQL string, text(), DDL, any executable) or write it offline."""
         if isinstance(construct, str):
