@@ -168,3 +168,97 @@ async def test_plugin_module_imported_under_the_alembic_alias(
     load_file(path)
     await run(sqlite_url, lambda op: op.create_audit_table("audit"))
     assert await rows(sqlite_url, "SELECT count(*) FROM audit") == [(0,)]
+
+
+def test_second_implementation_needs_replace() -> None:
+    """As in Alembic, a second implementation_for the same class is refused without replace."""
+
+    class Twice(MigrateOperation):
+        pass
+
+    Operations.implementation_for(Twice)(lambda operations, operation: "first")
+    with pytest.raises(ValueError, match="replace=True"):
+        Operations.implementation_for(Twice)(lambda operations, operation: "second")
+    Operations.implementation_for(Twice, replace=True)(lambda operations, operation: "second")
+    assert offline("sqlite", lambda op: op.invoke(Twice())) == ""
+    assert Operations.implementation(Twice())(None, None) == "second"
+
+
+def test_replace_builtin_and_call_the_default_through_toimpl() -> None:
+    """implementation_for(CreateTableOp, replace=True) can wrap the default from toimpl."""
+    from asyncmig._alembic.operations import toimpl
+
+    original = Operations.implementation(ops.CreateTableOp("x", []))
+
+    @Operations.implementation_for(ops.CreateTableOp, replace=True)
+    def create_table_and_log(operations: Any, operation: Any) -> None:
+        toimpl.create_table(operations, operation)
+        operations.execute(f"INSERT INTO audit (name) VALUES ('{operation.table_name}')")
+
+    try:
+        text = offline("sqlite", lambda op: op.create_table("t", sa.Column("id", sa.Integer)))
+    finally:
+        Operations.implementation_for(ops.CreateTableOp, replace=True)(original)
+    assert text == "CREATE TABLE t (\n    id INTEGER\n);\n\nINSERT INTO audit (name) VALUES ('t');\n\n"
+    assert offline("sqlite", lambda op: op.drop_table("t")) == "DROP TABLE t;\n\n"
+
+
+def test_invoke_reverse_of_a_plugin_operation() -> None:
+    """A MigrateOperation's reverse() is invoked like any operation (plugins' downgrades)."""
+
+    class DropSequenceOp(MigrateOperation):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def reverse(self) -> MigrateOperation:
+            return CreateSequenceOp(self.name)
+
+    @Operations.implementation_for(DropSequenceOp)
+    def _drop(operations: Any, operation: DropSequenceOp) -> None:
+        operations.execute(sa.schema.DropSequence(sa.Sequence(operation.name)))
+
+    def upgrade(op: Any) -> None:
+        op.invoke(DropSequenceOp("s1"))
+        op.invoke(DropSequenceOp("s1").reverse())
+
+    assert offline("postgresql", upgrade) == "DROP SEQUENCE s1;\n\nCREATE SEQUENCE s1;\n\n"
+
+
+def test_unknown_directive_is_an_attribute_error() -> None:
+    """A directive nobody registered is an AttributeError naming it."""
+    with pytest.raises(AttributeError, match="no_such_directive"):
+        offline("sqlite", lambda op: op.no_such_directive())
+
+
+async def test_directive_registered_on_a_real_alembic_runs_under_asyncmig(
+    sqlite_url: str,
+) -> None:
+    """A plugin imported with the real Alembic (before asyncmig loaded scripts) still works."""
+    real = pytest.importorskip("alembic.operations", reason="needs Alembic (the compat group)")
+
+    @real.Operations.register_operation("asyncmig_test_make_view")
+    @real.BatchOperations.register_operation("asyncmig_test_make_view", "batch_make_view")
+    class MakeViewOp(real.MigrateOperation):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @classmethod
+        def asyncmig_test_make_view(cls, operations: Any, name: str) -> Any:
+            return operations.invoke(cls(name))
+
+        @classmethod
+        def batch_make_view(cls, operations: Any, name: str) -> Any:
+            return operations.invoke(cls(name))
+
+    @real.Operations.implementation_for(MakeViewOp)
+    def _make_view(operations: Any, operation: MakeViewOp) -> None:
+        operations.execute(f"CREATE VIEW {operation.name} AS SELECT 2 AS two")
+
+    def upgrade(op: Any) -> None:
+        op.asyncmig_test_make_view("v_two")
+        with op.batch_alter_table("unused") as batch:
+            batch.asyncmig_test_make_view("v_three")
+
+    await run(sqlite_url, upgrade)
+    assert await rows(sqlite_url, "SELECT two FROM v_two") == [(2,)]
+    assert await rows(sqlite_url, "SELECT two FROM v_three") == [(2,)]
