@@ -113,6 +113,7 @@ class MigrationContext:
         self._impl: DialectImpl | None = None
         self._table: Table | None = None
         self._offline_bind: Any = None
+        self._script_config: ScriptConfig | None = None
 
     @classmethod
     def configure(
@@ -162,6 +163,8 @@ class MigrationContext:
         config = self.asyncmig_config
         if config is None:
             return None
+        if self._script_config is not None:
+            return self._script_config
         from .script_config import ScriptConfig, command_options
 
         environment = self.environment_context
@@ -171,7 +174,8 @@ class MigrationContext:
             revision=environment.get_revision_argument() if environment is not None else None,
             tag=environment.get_tag_argument() if environment is not None else None,
         )
-        return ScriptConfig(config, database=self.database, cmd_opts=cmd_opts)
+        self._script_config = ScriptConfig(config, database=self.database, cmd_opts=cmd_opts)
+        return self._script_config
 
     @property
     def script(self) -> ScriptDirectory | None:
