@@ -7,9 +7,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from asyncmig._operations.naming import DEFAULT_NAMING_CONVENTION
 from tests.operations._harness import columns, dialect_of, inspect, rows, run
 
 pytestmark = pytest.mark.anyio
+
+# the convention `asyncmig init` writes into a project's configuration (opt-in)
+OPTED_IN = {"naming_convention": dict(DEFAULT_NAMING_CONVENTION)}
 
 
 def _account(op: Any) -> sa.Table:
@@ -162,14 +166,14 @@ async def test_create_and_drop_index(any_database_url: str) -> None:
 
 
 async def test_unique_constraint_create_and_drop(any_database_url: str) -> None:
-    """create_unique_constraint(None, ...) takes the convention name; drop_constraint drops it."""
+    """create_unique_constraint(None, ...) takes the configured convention's name."""
 
     def upgrade(op: Any) -> None:
         table = _account(op)
         op.bulk_insert(table, [{"id": 1, "email": "a@x"}])
         op.create_unique_constraint(None, "account", ["email"])
 
-    await run(any_database_url, upgrade)
+    await run(any_database_url, upgrade, opts=OPTED_IN)
     uniques = await inspect(any_database_url, lambda i: i.get_unique_constraints("account"))
     assert [(u["name"], u["column_names"]) for u in uniques] == [("uq_account_email", ["email"])]
     await run(
@@ -181,14 +185,14 @@ async def test_unique_constraint_create_and_drop(any_database_url: str) -> None:
 
 
 async def test_foreign_key_create_and_drop(any_database_url: str) -> None:
-    """create_foreign_key with ondelete; drop_constraint by its convention name."""
+    """create_foreign_key with ondelete; drop_constraint by its configured convention name."""
 
     def upgrade(op: Any) -> None:
         _account(op)
         _order(op)
         op.create_foreign_key(None, "order", "account", ["account_id"], ["id"], ondelete="CASCADE")
 
-    await run(any_database_url, upgrade)
+    await run(any_database_url, upgrade, opts=OPTED_IN)
     fks = await inspect(any_database_url, lambda i: i.get_foreign_keys("order"))
     assert len(fks) == 1
     fk = fks[0]
@@ -223,16 +227,20 @@ async def test_check_constraint_create_and_drop(any_database_url: str) -> None:
 
 
 async def test_primary_key_create_and_drop(any_database_url: str) -> None:
-    """create_primary_key adds a key; drop_constraint(None, type_='primary') drops it."""
+    """create_primary_key adds a key; drop_constraint(None, type_='primary') drops it (opted in)."""
 
     def upgrade(op: Any) -> None:
         op.create_table("t", sa.Column("a", sa.Integer, nullable=False), sa.Column("b", sa.Integer))
         op.create_primary_key(None, "t", ["a"])
 
-    await run(any_database_url, upgrade)
+    await run(any_database_url, upgrade, opts=OPTED_IN)
     pk = await inspect(any_database_url, lambda i: i.get_pk_constraint("t"))
     assert pk["constrained_columns"] == ["a"]
-    await run(any_database_url, lambda op: op.drop_constraint(None, "t", type_="primary"))
+    await run(
+        any_database_url,
+        lambda op: op.drop_constraint(None, "t", type_="primary"),
+        opts=OPTED_IN,
+    )
     pk = await inspect(any_database_url, lambda i: i.get_pk_constraint("t"))
     assert pk["constrained_columns"] == []
 

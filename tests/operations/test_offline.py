@@ -7,8 +7,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from asyncmig._operations.naming import DEFAULT_NAMING_CONVENTION
 from asyncmig.errors import OperationNotSupported
 from tests.operations._harness import offline
+
+# the convention `asyncmig init` writes into a project's configuration (opt-in)
+OPTED_IN = {"naming_convention": dict(DEFAULT_NAMING_CONVENTION)}
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
@@ -66,7 +70,7 @@ def test_f_bypasses_the_naming_convention() -> None:
 
 
 def test_default_convention_names_unnamed_constraints() -> None:
-    """None names come from the default convention: the same on every dialect."""
+    """None names come from the configured convention: the same on every dialect."""
 
     def upgrade(op: Any) -> None:
         op.create_unique_constraint(None, "t", ["email"])
@@ -74,7 +78,7 @@ def test_default_convention_names_unnamed_constraints() -> None:
         op.create_primary_key(None, "t", ["id"])
         op.create_index(None, "t", ["email"])
 
-    assert offline("postgresql", upgrade) == (
+    assert offline("postgresql", upgrade, opts=OPTED_IN) == (
         "ALTER TABLE t ADD CONSTRAINT uq_t_email UNIQUE (email);\n\n"
         "ALTER TABLE t ADD CONSTRAINT fk_t_u_id_u FOREIGN KEY(u_id) REFERENCES s.u (id);\n\n"
         "ALTER TABLE t ADD CONSTRAINT pk_t PRIMARY KEY (id);\n\n"
@@ -94,13 +98,13 @@ def test_target_convention_wins_over_default() -> None:
 
 
 def test_drop_constraint_name_from_columns() -> None:
-    """drop_constraint(None, columns=...) derives the name the creation got."""
+    """drop_constraint(None, columns=...) derives the name the configured convention gave."""
 
     def downgrade(op: Any) -> None:
         op.drop_constraint(None, "t", type_="foreignkey", columns=["u_id"], referent_table="u")
         op.drop_constraint(None, "t", type_="unique", columns=["email"])
 
-    assert offline("postgresql", downgrade) == (
+    assert offline("postgresql", downgrade, opts=OPTED_IN) == (
         "ALTER TABLE t DROP CONSTRAINT fk_t_u_id_u;\n\n"
         "ALTER TABLE t DROP CONSTRAINT uq_t_email;\n\n"
     )

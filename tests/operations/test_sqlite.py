@@ -7,10 +7,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from asyncmig._operations.naming import DEFAULT_NAMING_CONVENTION
 from asyncmig.errors import OperationNotSupported
 from tests.operations._harness import columns, inspect, offline, rows, run
 
 pytestmark = pytest.mark.anyio
+
+# the convention `asyncmig init` writes into a project's configuration (opt-in)
+OPTED_IN = {"naming_convention": dict(DEFAULT_NAMING_CONVENTION)}
 
 
 def _schema(op: Any) -> None:
@@ -65,11 +69,12 @@ async def test_drop_column_with_unique_and_index_trap(sqlite_url: str) -> None:
 
 
 async def test_create_foreign_key_none_trap(sqlite_url: str) -> None:
-    """create_foreign_key(None, ...) on an existing table recreates it; downgrade drops it."""
+    """create_foreign_key(None, ...) recreates the table, named by the configured convention."""
     await run(sqlite_url, _schema)
     await run(
         sqlite_url,
         lambda op: op.create_foreign_key(None, "order", "account", ["account_id"], ["id"]),
+        opts=OPTED_IN,
     )
     fks = await inspect(sqlite_url, lambda i: i.get_foreign_keys("order"))
     assert [(fk["name"], fk["referred_table"], fk["referred_columns"]) for fk in fks] == [
@@ -150,9 +155,13 @@ async def test_check_constraint_recreate_is_enforced(sqlite_url: str) -> None:
 
 
 async def test_drop_unnamed_unique_by_convention_name(sqlite_url: str) -> None:
-    """An unnamed UNIQUE (as reflected from SQLite) is dropped by its naming-convention name."""
+    """An unnamed UNIQUE (as reflected from SQLite) is dropped by its configured convention name."""
     await run(sqlite_url, _schema)
-    await run(sqlite_url, lambda op: op.drop_constraint("uq_account_email", "account", "unique"))
+    await run(
+        sqlite_url,
+        lambda op: op.drop_constraint("uq_account_email", "account", "unique"),
+        opts=OPTED_IN,
+    )
     assert await inspect(sqlite_url, lambda i: i.get_unique_constraints("account")) == []
 
 

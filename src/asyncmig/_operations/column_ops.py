@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Column
-from sqlalchemy.schema import ForeignKeyConstraint, Index, UniqueConstraint
+from sqlalchemy.schema import Constraint, ForeignKeyConstraint, Index, UniqueConstraint
 
 from . import objects
 from .base import MigrateOperation, Operations
@@ -37,7 +37,7 @@ class AddColumnOp(MigrateOperation):
     def add_column(
         cls, operations: Operations, table_name: str, column: Column[Any], **kw: Any
     ) -> None:
-        """Add a column (its foreign keys, unique flag and index follow as ALTERs)."""
+        """Add a column: its CHECKs inline; its foreign keys, unique flag and index as ALTERs."""
         operations.invoke(cls(table_name, column, **kw))
 
 
@@ -132,21 +132,28 @@ class AlterColumnOp(MigrateOperation):
         return found
 
 
+def _column_constraint_order(constraint: Constraint) -> tuple[int, str]:
+    # foreign keys before unique constraints, then by name: a stable order
+    return (0 if isinstance(constraint, ForeignKeyConstraint) else 1, str(constraint.name))
+
+
 @Operations.implementation_for(AddColumnOp)
 def _add_column(operations: Operations, operation: AddColumnOp) -> None:
     opts = operations.migration_context.opts
     column = operation.column
     table = objects.table(opts, operation.table_name, column, schema=operation.schema)
     impl = operations.impl
+    # the column's own CHECK constraints are part of its definition (ADD COLUMN ... CHECK)
     impl.add_column(operation.table_name, column, operation.schema, bool(operation.if_not_exists))
-    for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
-        # the column's own ForeignKey / unique=True become separate ALTERs, as the
-        # column specification alone does not carry them
-        if isinstance(constraint, (ForeignKeyConstraint, UniqueConstraint)):
-            impl.add_constraint(constraint)
+    # its ForeignKey and unique=True are table constraints: separate ALTERs, as in Alembic;
+    # a primary key cannot be added this way and is left out, as Alembic does
+    kept = [c for c in table.constraints if isinstance(c, (ForeignKeyConstraint, UniqueConstraint))]
+    for constraint in sorted(kept, key=_column_constraint_order):
+        impl.add_constraint(constraint)
     for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
         assert isinstance(index, Index)
         impl.create_index(index)
+    impl.add_column_comment(operation.table_name, column, operation.schema)
 
 
 @Operations.implementation_for(DropColumnOp)

@@ -79,7 +79,7 @@ class CreateUniqueConstraintOp(_AddConstraintOp):
         columns: Sequence[str],
         **kw: Any,
     ) -> None:
-        """Add a UNIQUE constraint (None: named by the naming convention)."""
+        """Add a UNIQUE constraint (None: the naming convention's name, else the database's)."""
         operations.invoke(cls(constraint_name, table_name, columns, **kw))
 
     def to_constraint(self, operations: Operations) -> Constraint:
@@ -171,7 +171,7 @@ class CreateForeignKeyOp(_AddConstraintOp):
         remote_cols: Sequence[str],
         **kw: Any,
     ) -> None:
-        """Add a FOREIGN KEY (None: named by the naming convention)."""
+        """Add a FOREIGN KEY (None: the naming convention's name, else the database's)."""
         operations.invoke(
             cls(constraint_name, source_table, referent_table, local_cols, remote_cols, **kw)
         )
@@ -366,17 +366,17 @@ class DropConstraintOp(MigrateOperation):
             constraint = Constraint(name=name)
             table.append_constraint(constraint)
         if name is None:
-            derived = naming.name_for(
-                constraint, constraint.table, naming.convention_for(opts, with_default=True)
-            )
-            if derived is None:
+            derived = naming.name_for(constraint, constraint.table, naming.convention_for(opts))
+            if derived is not None:
+                constraint.name = naming.conv(derived)
+            elif kind != "primary":  # MySQL and a recreate drop a primary key without its name
                 raise OperationNotSupported(
                     "drop_constraint",
                     dialect,
-                    f"the naming convention gives no name for this constraint on "
-                    f"{self.table_name!r}; give the constraint's name",
+                    f"no naming convention gives a name for this constraint on "
+                    f"{self.table_name!r}; give the constraint's name (the database's own, "
+                    "e.g. <table>_<column>_fkey on PostgreSQL)",
                 )
-            constraint.name = naming.conv(derived)
         return constraint
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.schema import CreateColumn, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeEngine
 
@@ -52,7 +52,7 @@ class RenameTable(AlterTable):
 
 
 class AddColumn(AlterTable):
-    """``ALTER TABLE t ADD COLUMN <spec>``; `column` is attached to a Table."""
+    """``ALTER TABLE t ADD COLUMN <spec> [<column constraints>]``; `column` is on a Table."""
 
     def __init__(
         self,
@@ -64,6 +64,8 @@ class AddColumn(AlterTable):
         super().__init__(table, schema)
         self.column = column
         self.if_not_exists = if_not_exists
+        self.left_out: set[Any] = set()
+        """Column constraints the dialect adds with their own ALTER instead."""
 
 
 class DropColumn(AlterTable):
@@ -174,7 +176,15 @@ def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str
 @compiles(AddColumn)
 def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
     guard = " IF NOT EXISTS" if element.if_not_exists else ""
-    spec = compiler.get_column_specification(element.column)
+    column = element.column
+    if element.left_out:
+        spec = compiler.get_column_specification(column)
+        kept = [c for c in column.constraints if c not in element.left_out]
+        spec = " ".join([spec, *(compiler.process(c) for c in kept)])
+    else:
+        # CreateColumn, not the bare specification: a CHECK given inside the Column
+        # belongs to the column's definition, as in CREATE TABLE
+        spec = compiler.process(CreateColumn(column), **kw)
     return f"{alter_table(compiler, element)} ADD COLUMN{guard} {spec}"
 
 

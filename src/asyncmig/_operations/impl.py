@@ -26,10 +26,11 @@ from sqlalchemy.schema import (
     DropTable,
     DropTableComment,
     Index,
+    PrimaryKeyConstraint,
     SetColumnComment,
     SetTableComment,
 )
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ClauseElement, conv
 from sqlalchemy.sql.expression import TableClause
 
 from ..errors import OperationNotSupported
@@ -191,7 +192,7 @@ class DialectImpl:
     def add_column(
         self, table_name: str, column: Column[Any], schema: str | None, if_not_exists: bool
     ) -> None:
-        """ALTER TABLE ADD COLUMN; the column's comment separately where not inline."""
+        """ALTER TABLE ADD COLUMN, with the column's own CHECK constraints."""
         self.execute(ddl.AddColumn(table_name, column, schema, if_not_exists))
         if (
             column.comment is not None
@@ -209,6 +210,9 @@ class DialectImpl:
     def alter_column(
         self,
         table_name: str,
+
+    def add_column_comment(self, table_name: str, column: Column[Any], schema: str | None) -> None:
+        """The added column's comment, where the dialect does not write it inline."""
         column_name: str,
         *,
         schema: str | None = None,
@@ -260,7 +264,20 @@ class DialectImpl:
         self.execute(AddConstraint(constraint))
 
     def drop_constraint(self, constraint: Constraint, *, if_exists: bool = False) -> None:
-        """ALTER TABLE DROP CONSTRAINT."""
+        """ALTER TABLE DROP CONSTRAINT (an unnamed primary key: online, by its reflected name)."""
+        table = constraint.table
+        online = not self.as_sql and self.connection is not None
+        if constraint.name is None and isinstance(constraint, PrimaryKeyConstraint) and online:
+            inspector = sa.inspect(self.connection)
+            found = inspector.get_pk_constraint(table.name, schema=table.schema).get("name")
+            constraint.name = conv(found) if found else None
+        if constraint.name is None:
+            raise OperationNotSupported(
+                "drop_constraint",
+                self.dialect.name,
+                f"the constraint of {table.name!r} has no name to drop; give its name "
+                "(the database's own, e.g. <table>_pkey on PostgreSQL)",
+            )
         self.execute(DropConstraint(constraint, if_exists=if_exists))
 
     def create_exclude_constraint(self, constraint: Constraint) -> None:

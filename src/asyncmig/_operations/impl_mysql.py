@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy import Table
+from sqlalchemy import Column, Table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import (
     CheckConstraint,
@@ -202,6 +202,25 @@ class MariaDBImpl(MySQLImpl):
 
     name = "mariadb"
     check_drop_words = "CONSTRAINT"
+
+    def add_column(
+        self, table_name: str, column: Column[Any], schema: str | None, if_not_exists: bool
+    ) -> None:
+        """ADD COLUMN; a named CHECK of the column follows as its own ADD CONSTRAINT.
+
+        MariaDB's column definition takes only an unnamed CHECK: ``CONSTRAINT name
+        CHECK`` there is a syntax error (Alembic fails on it), so the column is added
+        first and the named check after it, with the same name and condition.
+        """
+        named = [c for c in column.constraints if isinstance(c, CheckConstraint) and c.name]
+        element = ddl.AddColumn(table_name, column, schema, if_not_exists)
+        element.left_out.update(named)
+        self.execute(element)
+        table = column.table
+        for check in sorted(named, key=lambda c: str(c.name)):
+            separate = CheckConstraint(check.sqltext, name=check.name)
+            table.append_constraint(separate)
+            self.add_constraint(separate)
 
 
 class _RenameQualified(ddl.RenameTable):

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Table
-from sqlalchemy.schema import CheckConstraint, Constraint
+from sqlalchemy.schema import Constraint
 
 from ..errors import OperationNotSupported
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -73,11 +73,11 @@ class SQLiteImpl(DialectImpl):
             return bool(set(operation.changes()) - {"new_column_name", "comment"})
         if isinstance(operation, AddColumnOp):
             column = operation.column
+            # a CHECK inside the column is part of ADD COLUMN, which SQLite takes as it is
             return bool(
                 column.primary_key
                 or column.unique
                 or column.foreign_keys
-                or any(isinstance(c, CheckConstraint) for c in column.constraints)
                 or (not column.nullable and column.server_default is None)
             )
         if isinstance(operation, DropColumnOp):

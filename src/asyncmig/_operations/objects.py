@@ -87,7 +87,7 @@ def primary_key(
     schema: str | None = None,
 ) -> PrimaryKeyConstraint:
     """``PRIMARY KEY (columns)`` on a stand-in table."""
-    metadata = naming.metadata_for(opts, with_default=name is None)
+    metadata = naming.metadata_for(opts)
     host = _stub_table(metadata, table_name, columns, schema)
     constraint = PrimaryKeyConstraint(*columns, name=name)
     host.append_constraint(constraint)
@@ -103,7 +103,7 @@ def unique_constraint(
     **kw: Any,
 ) -> UniqueConstraint:
     """``UNIQUE (columns)`` on a stand-in table."""
-    metadata = naming.metadata_for(opts, with_default=name is None)
+    metadata = naming.metadata_for(opts)
     host = _stub_table(metadata, table_name, columns, schema)
     constraint = UniqueConstraint(*columns, name=name, **kw)
     host.append_constraint(constraint)
@@ -120,7 +120,7 @@ def check_constraint(
     **kw: Any,
 ) -> CheckConstraint:
     """``CHECK (condition)`` on a stand-in table."""
-    metadata = naming.metadata_for(opts, with_default=name is None)
+    metadata = naming.metadata_for(opts)
     host = _stub_table(metadata, table_name, [], schema)
     sqltext: Any = sa.text(condition) if isinstance(condition, str) else condition
     constraint = CheckConstraint(sqltext, name=name, **kw)
@@ -141,7 +141,7 @@ def foreign_key(
     **kw: Any,
 ) -> ForeignKeyConstraint:
     """``FOREIGN KEY (local) REFERENCES referent (remote)`` between stand-in tables."""
-    metadata = naming.metadata_for(opts, with_default=name is None)
+    metadata = naming.metadata_for(opts)
     host = _stub_table(metadata, source, local_cols, source_schema)
     # the referred table only has to exist in the MetaData for the constraint to compile
     _stub_table(metadata, referent, remote_cols, referent_schema)
@@ -164,7 +164,7 @@ def index(
     **kw: Any,
 ) -> Index:
     """An Index over column names and/or expressions on a stand-in table."""
-    metadata = naming.metadata_for(opts, with_default=name is None)
+    metadata = naming.metadata_for(opts)
     names = [c for c in columns if isinstance(c, str)]
     host = _stub_table(metadata, table_name, names, schema)
     exprs: list[Any] = [host.c[c] if isinstance(c, str) else c for c in columns]

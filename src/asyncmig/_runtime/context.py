@@ -96,6 +96,9 @@ class MigrationContext:
         self.opts = opts = dict(opts)
         for key, value in _ALEMBIC_OPTS.items():
             opts.setdefault(key, value)
+        if config is not None and config.naming_convention:
+            # the configuration's opt-in convention, read by _operations.naming
+            opts.setdefault("naming_convention", dict(config.naming_convention))
         self.as_sql = opts["as_sql"] = bool(opts.get("as_sql"))
         self.output = output
         self.asyncmig_config = config
