@@ -194,6 +194,9 @@ class DialectImpl:
     ) -> None:
         """ALTER TABLE ADD COLUMN, with the column's own CHECK constraints."""
         self.execute(ddl.AddColumn(table_name, column, schema, if_not_exists))
+
+    def add_column_comment(self, table_name: str, column: Column[Any], schema: str | None) -> None:
+        """The added column's comment, where the dialect does not write it inline."""
         if (
             column.comment is not None
             and self.dialect.supports_comments
@@ -210,9 +213,6 @@ class DialectImpl:
     def alter_column(
         self,
         table_name: str,
-
-    def add_column_comment(self, table_name: str, column: Column[Any], schema: str | None) -> None:
-        """The added column's comment, where the dialect does not write it inline."""
         column_name: str,
         *,
         schema: str | None = None,
