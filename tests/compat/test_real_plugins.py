@@ -292,3 +292,71 @@ def test_plugin_offline_sql_matches_alembic(postgresql: Backend, tmp_path: Path)
 
     assert any("CREATE VIEW" in (s or "").upper() for s in statements(theirs)), theirs
     assert statements(ours) == statements(theirs)
+
+
+_ENV_ENABLED = {
+    "a1_enum.py": '''"""an enum the plugin syncs; the script itself imports no plugin"""
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "t",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("state", postgresql.ENUM("new", "done", name="state_type")),
+    )
+    op.sync_enum_values("public", "state_type", ["new", "doing", "done"], [("t", "state")])
+
+
+def downgrade():
+    op.drop_table("t")
+    op.execute("DROP TYPE state_type")
+''',
+}
+
+
+def _alembic_project(folder: Path, url: str) -> None:
+    """`alembic init`'s project, with the plugin switched on in env.py as its README says."""
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "init", "migrations"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    env = folder / "migrations" / "env.py"
+    env.write_text("import alembic_postgresql_enum\n" + env.read_text())
+    ini = folder / "alembic.ini"
+    lines = [
+        f"sqlalchemy.url = {url}" if line.startswith("sqlalchemy.url") else line
+        for line in ini.read_text().splitlines()
+    ]
+    ini.write_text("\n".join(lines) + "\n")
+    for name, text in _ENV_ENABLED.items():
+        (folder / "migrations" / "versions" / name).write_text(text)
+
+
+def test_plugin_switched_on_in_alembic_env_py(postgresql: Backend, tmp_path: Path) -> None:
+    """`import alembic_postgresql_enum` in an Alembic env.py enables op.sync_enum_values."""
+    with postgresql.pair(tmp_path) as (for_alembic, for_asyncmig):
+        states = []
+        for tool, database in (("alembic", for_alembic), ("asyncmig", for_asyncmig)):
+            folder = tmp_path / tool
+            folder.mkdir()
+            _alembic_project(folder, database.sync_url)
+            done = subprocess.run(
+                [sys.executable, "-m", tool, "upgrade", "head"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, f"{tool}: {done.stderr}"
+            states.append(_state(database.sync_url))
+    assert not diff(*states), "\n".join(diff(*states))
+    assert states[1]["enum_labels"] == {"state_type": "new,doing,done"}

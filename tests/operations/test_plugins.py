@@ -263,3 +263,17 @@ async def test_directive_registered_on_a_real_alembic_runs_under_asyncmig(
     await run(sqlite_url, upgrade)
     assert await rows(sqlite_url, "SELECT two FROM v_two") == [(2,)]
     assert await rows(sqlite_url, "SELECT two FROM v_three") == [(2,)]
+
+
+def test_alembic_env_py_plugin_imports_are_found() -> None:
+    """Of an Alembic env.py's top-level imports, only packages built on Alembic are plugins."""
+    pytest.importorskip("alembic_postgresql_enum", reason="needs the compat dependency group")
+    from asyncmig._alembic.plugins import plugin_modules
+
+    source = (
+        "import os\nimport sqlalchemy as sa\nfrom alembic import context\n"
+        "import alembic_postgresql_enum\nfrom alembic_utils.pg_view import PGView\n"
+        "from myapp.models import Base\nfrom . import local\n"
+        "def later():\n    import alembic_utils.pg_function\n"
+    )
+    assert plugin_modules(source) == ["alembic_postgresql_enum", "alembic_utils.pg_view"]

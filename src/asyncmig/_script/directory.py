@@ -274,11 +274,16 @@ class ScriptDirectory:
             return None
         except OSError as exc:
             raise ScriptError(f"cannot be read: {exc.strerror}", path=str(path)) from exc
-        if _drives_alembic(_decode(source, path), path):
+        text = _decode(source, path)
+        if _drives_alembic(text, path):
             key = os.path.abspath(path)
             if key not in _warned_env:
                 _warned_env.add(key)
                 log.warning(_ALEMBIC_DRIVER_MESSAGE, path)
+                # the op plugins it imports (alembic-postgresql-enum ...) are imported all the same
+                from .._alembic.plugins import import_plugins
+
+                import_plugins(text, str(path))
             return None
         return loader.load_file(path, sys_path=self._sys_path)
 
