@@ -39,9 +39,12 @@ from . import ddl
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ("DialectImpl", "impl_for", "registered_impls")
+__all__ = ("DDL_MEMO", "DialectImpl", "impl_for", "registered_impls")
 
 _registry: dict[str, type[DialectImpl]] = {}
+
+DDL_MEMO = "_asyncmig_ddl_memo"
+"""The ``opts`` key of the DDL runner memo shared by the steps of one run."""
 
 NOT_GIVEN: Any = False
 """Alembic's marker for "leave unchanged" in ``server_default=`` and ``comment=``."""
@@ -138,6 +141,9 @@ class DialectImpl:
         """True when `operation` is run in place first, and recreated only if refused."""
         return False
 
+    def free_constraint_names(self, table: str, schema: str | None, names: Sequence[str]) -> None:
+        """Before a recreate: release names the new table reuses (where names are global)."""
+
     def recreate_after(self, operation: Any, error: Exception) -> bool:
         """True when `error` (from running `operation` in place) calls for a recreate."""
         return False
@@ -152,9 +158,19 @@ class DialectImpl:
             f"{self.dialect.name}://", lambda statement, *args, **kw: self.execute(statement)
         )
 
+    def ddl_runner(self) -> _DDLRunner:
+        """What table events see as SQLAlchemy's DDL runner.
+
+        Its memo records the named types (PostgreSQL ENUM, DOMAIN) the events created,
+        so each is created once. The memo lives in ``opts``, which the runtime shares
+        between all steps of one run, as Alembic's lives for one migration context.
+        """
+        memo: dict[Any, Any] = self.context.opts.setdefault(DDL_MEMO, {})
+        return _DDLRunner(memo)
+
     def create_table(self, table: Table, *, if_not_exists: bool = False) -> None:
         """CREATE TABLE (with the types it needs, e.g. PostgreSQL ENUMs), indexes, comments."""
-        bind, runner = self.ddl_bind(), _DDLRunner()
+        bind, runner = self.ddl_bind(), self.ddl_runner()
         # the table events create what the columns' types need first, as create_all does
         table.dispatch.before_create(table, bind, checkfirst=False, _ddl_runner=runner)
         self.execute(CreateTable(table, if_not_exists=if_not_exists))
@@ -170,7 +186,7 @@ class DialectImpl:
 
     def drop_table(self, table: Table, *, if_exists: bool = False) -> None:
         """DROP TABLE (and, through the table events, what its given columns' types made)."""
-        bind, runner = self.ddl_bind(), _DDLRunner()
+        bind, runner = self.ddl_bind(), self.ddl_runner()
         table.dispatch.before_drop(table, bind, checkfirst=False, _ddl_runner=runner)
         self.execute(DropTable(table, if_exists=if_exists))
         table.dispatch.after_drop(table, bind, checkfirst=False, _ddl_runner=runner)
@@ -328,8 +344,8 @@ class DialectImpl:
 class _DDLRunner:
     """Stands in for SQLAlchemy's DDL generator in table events: types created once."""
 
-    def __init__(self) -> None:
-        self.memo: dict[Any, Any] = {}
+    def __init__(self, memo: dict[Any, Any]) -> None:
+        self.memo = memo
 
 
 def _has_clauses(values: Iterable[Any]) -> bool:

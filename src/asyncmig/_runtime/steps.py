@@ -258,4 +258,9 @@ def context_options(
         opts.update(extra)
     if "target_metadata" not in opts:
         opts["target_metadata"] = context_metadata(config, database, env_module)
+    from .._operations.impl import DDL_MEMO
+
+    # every step of this run shares one memo of the types (PostgreSQL ENUMs) its table
+    # events created, as Alembic's migration context does for one run of env.py
+    opts[DDL_MEMO] = {}
     return opts
