@@ -198,3 +198,29 @@ def test_get_bind_offline_is_a_mock_connection_that_writes_sql() -> None:
         "CREATE TYPE state AS ENUM ('a', 'b');\n\nUPDATE t SET n = 1;\n\n-- note\n\n"
     )
     assert seen == ["postgresql"]
+
+
+def test_main_url_is_the_file_text_unless_overridden(tmp_path: Any) -> None:
+    """sqlalchemy.url reads as written; a --url override is what a script is told instead."""
+    import asyncmig
+    from asyncmig._runtime.script_config import ScriptConfig
+
+    ini = tmp_path / "alembic.ini"
+    ini.write_text(
+        "[alembic]\nscript_location = %(here)s/m\n"
+        "sqlalchemy.url = postgresql://u:pw@db.example/app\n"
+    )
+    as_written = ScriptConfig(asyncmig.Config.load(ini, environ={}))
+    assert as_written.get_main_option("sqlalchemy.url") == "postgresql://u:pw@db.example/app"
+    assert as_written.get_main_option("url") == "postgresql://u:pw@db.example/app"
+    overridden = ScriptConfig(
+        asyncmig.Config.load(ini, url="postgresql://u:pw@other.example/app", environ={})
+    )
+    assert overridden.get_main_option("sqlalchemy.url") == (
+        "postgresql+asyncpg://u:pw@other.example/app"
+    )
+    toml = tmp_path / "asyncmig.toml"
+    toml.write_text('script_location = "m"\nurl = "sqlite:///x.db"\n')
+    from_toml = ScriptConfig(asyncmig.Config.load(toml, environ={}))
+    assert from_toml.get_main_option("sqlalchemy.url") == "sqlite:///x.db"
+    assert from_toml.get_section("asyncmig", {})["url"] == "sqlite:///x.db"

@@ -16,6 +16,8 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._urls import to_async_url
+
 if TYPE_CHECKING:
     from .._config import Config
 
@@ -96,11 +98,18 @@ class ScriptConfig:
         return _url_aware(values, name, default)
 
     def get_main_option(self, name: str, default: str | None = None) -> str | None:
-        """One option of the main section (``sqlalchemy.url`` falls back to the database's)."""
+        """One option of the main section.
+
+        ``sqlalchemy.url`` is the file's text, as under Alembic; when the file has none,
+        or ``--url`` / ``-x url=`` / ``ASYNCMIG_URL`` replaced it, it is the URL the step
+        really migrates (a script that connects on its own must reach that database).
+        """
         value = self.get_section_option(self.config_ini_section, name)
-        if value is None and name in _URL_KEYS:
+        if name in _URL_KEYS:
             database = self._config.databases.get(self._database)
-            value = database.url if database is not None else None
+            actual = database.url if database is not None else None
+            if actual is not None and (value is None or to_async_url(value) != actual):
+                value = actual
         return default if value is None else value
 
     def get_alembic_option(self, name: str, default: str | None = None) -> str | None:
