@@ -40,10 +40,10 @@ def test_recreate_always_recreates_on_postgresql() -> None:
             batch.alter_column("a", nullable=False)
 
     sql = offline("postgresql", upgrade)
-    assert sql.startswith("CREATE TABLE _asyncmig_tmp_t (")
+    assert sql.startswith("CREATE TABLE _alembic_tmp_t (")
     assert "a INTEGER NOT NULL" in sql
-    assert "INSERT INTO _asyncmig_tmp_t (id, a, b) SELECT t.id, t.a, t.b" in sql
-    assert "ALTER TABLE _asyncmig_tmp_t RENAME TO t;" in sql
+    assert "INSERT INTO _alembic_tmp_t (id, a, b) SELECT t.id, t.a, t.b" in sql
+    assert "ALTER TABLE _alembic_tmp_t RENAME TO t;" in sql
 
 
 def test_recreate_auto_is_plain_on_postgresql() -> None:
@@ -94,7 +94,7 @@ def test_partial_reordering_and_table_kwargs() -> None:
     assert create.index("id INTEGER") < create.index("c INTEGER") < create.index("b INTEGER")
     assert create.index("b INTEGER") < create.index("a BIGINT")
     assert "AUTOINCREMENT" in create
-    assert "INSERT INTO _asyncmig_tmp_t (id, b, a) SELECT t.id, t.b, CAST(t.a AS BIGINT)" in sql
+    assert "INSERT INTO _alembic_tmp_t (id, b, a) SELECT t.id, t.b, CAST(t.a AS BIGINT)" in sql
 
 
 async def test_reflect_args_override_reflection(sqlite_url: str) -> None:

@@ -222,15 +222,15 @@ def test_offline_recreate_with_copy_from_renders_statements() -> None:
 
     sql = offline("sqlite", upgrade)
     assert sql == (
-        "CREATE TABLE _asyncmig_tmp_t (\n"
+        "CREATE TABLE _alembic_tmp_t (\n"
         "    id INTEGER NOT NULL, \n"
         "    c BIGINT NOT NULL, \n"
         "    PRIMARY KEY (id)\n"
         ");\n\n"
-        "INSERT INTO _asyncmig_tmp_t (id, c) SELECT t.id, CAST(t.c AS BIGINT) AS c \n"
+        "INSERT INTO _alembic_tmp_t (id, c) SELECT t.id, CAST(t.c AS BIGINT) AS c \n"
         "FROM t;\n\n"
         "DROP TABLE t;\n\n"
-        "ALTER TABLE _asyncmig_tmp_t RENAME TO t;\n\n"
+        "ALTER TABLE _alembic_tmp_t RENAME TO t;\n\n"
         "CREATE INDEX ix_t_c ON t (c);\n\n"
     )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import AddConstraint, Constraint
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -25,6 +27,18 @@ class PostgresqlImpl(DialectImpl):
 
     name = "postgresql"
     transactional_ddl = True
+
+    def free_constraint_names(self, table: str, schema: str | None, names: Sequence[str]) -> None:
+        """Drop the old table's constraints whose names the recreated table reuses.
+
+        Constraint names are unique per schema here (their indexes are relations), so
+        the new table could not take them while the old one holds them.
+        """
+        host = Table(table, MetaData(), schema=schema)
+        for name in names:
+            constraint = Constraint(name=name)
+            host.append_constraint(constraint)
+            self.drop_constraint(constraint)
 
     def create_exclude_constraint(self, constraint: Constraint) -> None:
         """ALTER TABLE ADD CONSTRAINT ... EXCLUDE USING ..."""

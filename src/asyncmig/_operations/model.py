@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, MetaData, Table
 from sqlalchemy.engine import Dialect
@@ -19,6 +19,7 @@ from sqlalchemy.schema import (
     PrimaryKeyConstraint,
     UniqueConstraint,
 )
+from sqlalchemy.types import NULLTYPE
 
 from ..errors import CommandError
 from . import naming, objects
@@ -36,6 +37,8 @@ __all__ = (
     "TableModel",
     "UniqueSpec",
 )
+
+_T = TypeVar("_T")
 
 RECREATABLE: tuple[type, ...] = (
     AddColumnOp,
@@ -118,6 +121,9 @@ class TableModel:
         self.checks: list[CheckSpec] = []
         self.fks: list[ForeignKeySpec] = []
         self.indexes: list[IndexSpec] = []
+        # what a dropped column took with it: a later drop_index/drop_constraint of the
+        # same batch may still name it, as Alembic's batch lets it
+        self.orphans: list[Any] = []
         self.table_kwargs: dict[str, Any] = {}
         self.table_name = ""
         self.schema: str | None = None
@@ -191,7 +197,14 @@ class TableModel:
             )
 
     def add_constraint(self, constraint: Constraint) -> None:
-        """Take over one constraint."""
+        """Take over one constraint; a named one replaces any constraint of that name."""
+        if getattr(constraint, "_type_bound", False):
+            return  # an Enum's or Boolean's CHECK: the column's type makes it again
+        name = _name(constraint)
+        if name is not None and not isinstance(constraint, PrimaryKeyConstraint):
+            self.uniques = [u for u in self.uniques if u.name != name]
+            self.checks = [c for c in self.checks if c.name != name]
+            self.fks = [fk for fk in self.fks if fk.name != name]
         if isinstance(constraint, UniqueConstraint):
             self.uniques.append(UniqueSpec(_name(constraint), [c.name for c in constraint.columns]))
         elif isinstance(constraint, CheckConstraint):
@@ -221,6 +234,14 @@ class TableModel:
                 f"a {type(constraint).__name__} cannot be part of a table recreate of "
                 f"{self.table_name!r}"
             )
+
+    def constraint_names(self) -> set[str]:
+        """The names the new table's constraints have."""
+        specs: list[Any] = [*self.uniques, *self.checks, *self.fks]
+        names = {str(spec.name) for spec in specs if spec.name is not None}
+        if self.pk_columns and self.pk_name is not None:
+            names.add(self.pk_name)
+        return names
 
     def column_copy(self, name: str) -> Column[Any]:
         """A fresh Column for the new table."""
@@ -260,10 +281,7 @@ class TableModel:
                 )
             )
         elif isinstance(operation, DropIndexOp):
-            before = len(self.indexes)
-            self.indexes = [ix for ix in self.indexes if ix.name != operation.index_name]
-            if len(self.indexes) == before:
-                self._missing("index", operation.index_name)
+            self._drop_index(operation.index_name)
         elif isinstance(operation, CreateTableCommentOp):
             self.table_kwargs["comment"] = operation.comment
         elif isinstance(operation, DropTableCommentOp):
@@ -302,6 +320,15 @@ class TableModel:
         for index in host.indexes:
             self.indexes.append(IndexSpec(_name(index), [column.name], bool(index.unique)))
 
+    def _drop_index(self, name: str) -> None:
+        before = len(self.indexes) + len(self.orphans)
+        self.indexes = [ix for ix in self.indexes if ix.name != name]
+        self.orphans = [
+            o for o in self.orphans if not (isinstance(o, IndexSpec) and o.name == name)
+        ]
+        if len(self.indexes) + len(self.orphans) == before:
+            self._missing("index", name)
+
     def _uses(self, columns: Sequence[Any], name: str) -> bool:
         return name in [c for c in columns if isinstance(c, str)]
 
@@ -314,11 +341,16 @@ class TableModel:
         if name in self.pk_columns:
             self.pk_columns = []
             self.pk_name = None
-        self.uniques = [u for u in self.uniques if name not in u.columns]
-        self.fks = [fk for fk in self.fks if name not in fk.columns]
-        self.indexes = [ix for ix in self.indexes if not self._uses(ix.columns, name)]
         word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])", re.IGNORECASE)
-        self.checks = [c for c in self.checks if not word.search(str(c.sqltext))]
+        self.uniques, gone_uniques = _split_by(self.uniques, lambda u: name in u.columns)
+        self.fks, gone_fks = _split_by(self.fks, lambda fk: name in fk.columns)
+        self.indexes, gone_indexes = _split_by(
+            self.indexes, lambda ix: self._uses(ix.columns, name)
+        )
+        self.checks, gone_checks = _split_by(
+            self.checks, lambda c: bool(word.search(str(c.sqltext)))
+        )
+        self.orphans += [*gone_uniques, *gone_fks, *gone_indexes, *gone_checks]
 
     def _alter_column(self, operation: AlterColumnOp) -> None:
         name = operation.column_name
@@ -368,6 +400,10 @@ class TableModel:
         table = Table(self.table_name, MetaData(), schema=self.schema)
         for name in self.columns:
             table.append_column(Column(name, self.columns[name].type))
+        # a constraint a dropped column took with it still gets its conventional name
+        for name in getattr(spec, "columns", ()):
+            if name not in table.c:
+                table.append_column(Column(name, NULLTYPE))
         item: Constraint
         if kind == "unique":
             item = UniqueConstraint(*spec.columns)
@@ -402,7 +438,20 @@ class TableModel:
                 if name == wanted:
                     specs.remove(spec)
                     return
+        kinds = {"unique": UniqueSpec, "foreignkey": ForeignKeySpec, "check": CheckSpec}
+        for spec in list(self.orphans):
+            found = next((k for k, cls in kinds.items() if isinstance(spec, cls)), None)
+            if found is None or kind not in (None, found):
+                continue
+            if (spec.name or self._conventional(found, spec)) == wanted:
+                self.orphans.remove(spec)
+                return
         self._missing("constraint", wanted)
+
+
+def _split_by(items: list[_T], gone: Callable[[_T], bool]) -> tuple[list[_T], list[_T]]:
+    """`items` as (kept, gone)."""
+    return [i for i in items if not gone(i)], [i for i in items if gone(i)]
 
 
 def _split(fullname: str) -> tuple[str | None, str, str]:

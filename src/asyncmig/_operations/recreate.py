@@ -37,7 +37,8 @@ __all__ = ("recreate_for", "temporary_name")
 
 def temporary_name(table_name: str) -> str:
     """The name the new table has until the old one is dropped."""
-    return f"_asyncmig_tmp_{table_name}"
+    # Alembic's prefix: on PostgreSQL it survives in the SERIAL sequence's name
+    return f"_alembic_tmp_{table_name}"
 
 
 def recreate_for(
@@ -80,6 +81,7 @@ def recreate_for(
     _emit(
         impl,
         model,
+        reused=_names(copy_from) & model.constraint_names(),
         name=name,
         schema=schema,
         table_args=table_args,
@@ -93,10 +95,16 @@ def _directive_name(operation: Any) -> str:
     return "_".join(word.lower() for word in words)
 
 
+def _names(table: Table) -> set[str]:
+    """The names of `table`'s constraints."""
+    return {str(c.name) for c in table.constraints if isinstance(c.name, str)}
+
+
 def _emit(
     impl: Any,
     model: TableModel,
     *,
+    reused: set[str],
     name: str,
     schema: str | None,
     table_args: Sequence[Any],
@@ -111,6 +119,8 @@ def _emit(
         table_args=table_args,
         table_kwargs=table_kwargs,
     )
+    if reused:
+        impl.free_constraint_names(name, schema, sorted(reused))
     impl.execute(CreateTable(new_table))
     copied = [(new, old) for new in model.columns if (old := model.sources.get(new)) is not None]
     if copied:

@@ -1,0 +1,175 @@
+"""batch_alter_table applies every directive to a model of the table, then recreates once.
+
+Expected results were measured by running the same blocks under Alembic 1.20.1 on real
+SQLite files and PostgreSQL: constraints are keyed by name (a second one of a name
+replaces the first), a drop_index/drop_constraint may name what an earlier drop_column
+of the block took with it, an Enum's or Boolean's CHECK is made once by the column's
+type, and PostgreSQL's recreate frees the names the new table reuses first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.operations._harness import inspect, rows, run
+
+pytestmark = pytest.mark.anyio
+
+
+def _item(op: Any) -> None:
+    op.create_table("owner", sa.Column("id", sa.Integer, primary_key=True))
+    op.create_table(
+        "item",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False, server_default="x"),
+        sa.Column("version", sa.Integer),
+        sa.Column("note", sa.String(20)),
+        sa.UniqueConstraint("note", name="uq_item_note"),
+    )
+    op.create_index("ix_item_name_version", "item", ["name", "version"], unique=True)
+    op.execute("INSERT INTO item (id, name, version, note) VALUES (1, 'a', 1, 'n')")
+
+
+async def _sqlite_sql(url: str, name: str) -> str:
+    found = await rows(url, f"SELECT sql FROM sqlite_master WHERE name = '{name}'")
+    return str(found[0][0]) if found else ""
+
+
+async def test_drop_index_after_drop_column_of_the_same_batch(sqlite_url: str) -> None:
+    """drop_column then drop_index of an index on that column, in one block, succeeds."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("item") as batch:
+            batch.add_column(sa.Column("owner_id", sa.Integer))
+            batch.create_foreign_key("fk_item_owner", "owner", ["owner_id"], ["id"])
+            batch.drop_column("version")
+            batch.drop_index("ix_item_name_version")
+            batch.create_index("ix_item_name", ["name"], unique=True)
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, upgrade)
+    indexes = await inspect(sqlite_url, lambda i: {ix["name"] for ix in i.get_indexes("item")})
+    assert indexes == {"ix_item_name"}
+    fks = await inspect(sqlite_url, lambda i: i.get_foreign_keys("item"))
+    assert [(fk["name"], fk["constrained_columns"]) for fk in fks] == [
+        ("fk_item_owner", ["owner_id"])
+    ]
+    assert await rows(sqlite_url, "SELECT id, name, note, owner_id FROM item") == [
+        (1, "a", "n", None)
+    ]
+
+
+async def test_drop_constraint_after_drop_column_of_the_same_batch(sqlite_url: str) -> None:
+    """A named unique constraint taken by drop_column can still be dropped by name."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("item") as batch:
+            batch.drop_column("note")
+            batch.drop_constraint("uq_item_note", type_="unique")
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, upgrade)
+    assert await inspect(sqlite_url, lambda i: i.get_unique_constraints("item")) == []
+
+
+async def test_foreign_key_of_one_name_twice_is_kept_once(sqlite_url: str) -> None:
+    """Two batches creating fk_item_owner leave one constraint, the later definition."""
+
+    def first(op: Any) -> None:
+        with op.batch_alter_table("item") as batch:
+            batch.add_column(sa.Column("owner_id", sa.Integer))
+            batch.create_foreign_key("fk_item_owner", "owner", ["owner_id"], ["id"])
+
+    def second(op: Any) -> None:
+        with op.batch_alter_table("item") as batch:
+            batch.create_foreign_key(
+                "fk_item_owner", "owner", ["owner_id"], ["id"], ondelete="CASCADE"
+            )
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, first)
+    await run(sqlite_url, second)
+    fks = await inspect(sqlite_url, lambda i: i.get_foreign_keys("item"))
+    assert [(fk["name"], fk["options"].get("ondelete")) for fk in fks] == [
+        ("fk_item_owner", "CASCADE")
+    ]
+    assert (await _sqlite_sql(sqlite_url, "item")).count("FOREIGN KEY") == 1
+
+
+async def test_unique_constraint_of_an_existing_name_replaces_it(sqlite_url: str) -> None:
+    """create_unique_constraint with a name the table has redefines that constraint."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("item") as batch:
+            batch.create_unique_constraint("uq_item_note", ["note", "version"])
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, upgrade)
+    uniques = await inspect(sqlite_url, lambda i: i.get_unique_constraints("item"))
+    assert [(u["name"], u["column_names"]) for u in uniques] == [
+        ("uq_item_note", ["note", "version"])
+    ]
+
+
+async def test_schema_type_check_constraints_are_made_once(sqlite_url: str) -> None:
+    """Enum and Boolean columns with create_constraint=True get one CHECK each."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("item", recreate="always") as batch:
+            batch.add_column(
+                sa.Column("state", sa.Enum("x", "y", name="ck_state", create_constraint=True))
+            )
+            batch.add_column(sa.Column("flag", sa.Boolean(create_constraint=True)))
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, upgrade)
+    sql = await _sqlite_sql(sqlite_url, "item")
+    assert sql.count("CONSTRAINT ck_state CHECK") == 1
+    assert sql.count("CHECK (flag IN (0, 1))") == 1
+
+
+async def test_batch_keeps_enum_check_once_on_a_second_recreate(sqlite_url: str) -> None:
+    """A table created with an Enum CHECK keeps exactly one copy through a recreate."""
+
+    def create(op: Any) -> None:
+        op.create_table(
+            "t",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("s", sa.Enum("x", "y", name="ck_s", create_constraint=True)),
+        )
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("t", recreate="always") as batch:
+            batch.alter_column("id", type_=sa.BigInteger)
+
+    await run(sqlite_url, create)
+    await run(sqlite_url, upgrade)
+    assert (await _sqlite_sql(sqlite_url, "t")).count("CONSTRAINT ck_s CHECK") == 1
+
+
+@pytest.mark.postgresql
+async def test_recreate_always_on_postgresql_reuses_constraint_names(
+    postgresql_url: str,
+) -> None:
+    """recreate='always' on PostgreSQL keeps a_pkey/a_n_key and Alembic's sequence name."""
+
+    def upgrade(op: Any) -> None:
+        op.create_table(
+            "a",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("s", sa.Enum("x", "y", name="state_type")),
+            sa.Column("n", sa.String(10), unique=True),
+        )
+        with op.batch_alter_table("a", recreate="always") as batch:
+            batch.alter_column("n", type_=sa.String(20))
+
+    await run(postgresql_url, upgrade)
+    pk = await inspect(postgresql_url, lambda i: i.get_pk_constraint("a"))
+    uniques = await inspect(postgresql_url, lambda i: i.get_unique_constraints("a"))
+    assert pk["name"] == "a_pkey"
+    assert [u["name"] for u in uniques] == ["a_n_key"]
+    sequences = await rows(postgresql_url, "SELECT sequencename FROM pg_sequences")
+    assert sequences == [("_alembic_tmp_a_id_seq",)]
