@@ -173,3 +173,36 @@ async def test_recreate_always_on_postgresql_reuses_constraint_names(
     assert [u["name"] for u in uniques] == ["a_n_key"]
     sequences = await rows(postgresql_url, "SELECT sequencename FROM pg_sequences")
     assert sequences == [("_alembic_tmp_a_id_seq",)]
+
+
+async def test_batch_naming_convention_names_the_reflected_unnamed_constraints(
+    sqlite_url: str,
+) -> None:
+    """naming_convention names unnamed constraints, which keep those names in the new table."""
+    convention = {
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+
+    def create(op: Any) -> None:
+        op.create_table("owner", sa.Column("id", sa.Integer, primary_key=True))
+        op.create_table(
+            "t",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("a", sa.Integer),
+            sa.Column("b", sa.Integer),
+            sa.Column("o", sa.Integer, sa.ForeignKey("owner.id")),
+            sa.UniqueConstraint("a"),
+            sa.UniqueConstraint("b"),
+        )
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("t", naming_convention=convention) as batch:
+            batch.drop_constraint("uq_t_a", type_="unique")
+
+    await run(sqlite_url, create)
+    await run(sqlite_url, upgrade)
+    uniques = await inspect(sqlite_url, lambda i: i.get_unique_constraints("t"))
+    fks = await inspect(sqlite_url, lambda i: i.get_foreign_keys("t"))
+    assert [(u["name"], u["column_names"]) for u in uniques] == [("uq_t_b", ["b"])]
+    assert [fk["name"] for fk in fks] == ["fk_t_o_owner"]

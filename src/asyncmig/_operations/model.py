@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, MetaData, Table
+from sqlalchemy import text as sa_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import (
     CheckConstraint,
@@ -153,8 +154,26 @@ class TableModel:
         model.pk_name = _name(table.primary_key) if table.primary_key.columns else None
         model.pk_columns = [c.name for c in table.primary_key.columns]
         model.add_constraints(table)
+        if naming_convention:
+            model.name_unnamed(dict(naming_convention))
         del dialect
         return model
+
+    def name_unnamed(self, convention: dict[Any, Any]) -> None:
+        """Name the unnamed constraints by batch_alter_table's `naming_convention`.
+
+        Alembic reflects the table into a MetaData carrying that convention, so the
+        recreated table has them under those names (and a drop can use them).
+        """
+        for kind, specs in (("unique", self.uniques), ("foreignkey", self.fks)):
+            for spec in specs:
+                if spec.name is None:
+                    spec.name = self._conventional(kind, spec, convention)
+        for check in self.checks:
+            if check.name is None:
+                check.name = self._conventional("check", check, convention)
+        if self.pk_columns and self.pk_name is None:
+            self.pk_name = self._conventional("primary", self.pk_columns, convention)
 
     # -- building -----------------------------------------------------------
 
@@ -396,7 +415,9 @@ class TableModel:
         for ix in self.indexes:
             ix.columns = swap(ix.columns)
 
-    def _conventional(self, kind: str, spec: Any) -> str | None:
+    def _conventional(
+        self, kind: str, spec: Any, convention: Mapping[Any, Any] | None = None
+    ) -> str | None:
         table = Table(self.table_name, MetaData(), schema=self.schema)
         for name in self.columns:
             table.append_column(Column(name, self.columns[name].type))
@@ -410,10 +431,15 @@ class TableModel:
         elif kind == "foreignkey":
             prefix = f"{spec.ref_schema}.{spec.ref_table}" if spec.ref_schema else spec.ref_table
             item = ForeignKeyConstraint(spec.columns, [f"{prefix}.{c}" for c in spec.ref_columns])
+        elif kind == "check":
+            sqltext = spec.sqltext
+            item = CheckConstraint(sa_text(sqltext) if isinstance(sqltext, str) else sqltext)
+        elif kind == "primary":
+            item = PrimaryKeyConstraint(*spec)
         else:
             return None
         table.append_constraint(item)
-        return naming.name_for(item, table, self.convention)
+        return naming.name_for(item, table, self.convention if convention is None else convention)
 
     def _drop_constraint(self, operation: DropConstraintOp, operations: Any) -> None:
         kind = operation.constraint_type
