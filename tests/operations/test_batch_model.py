@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.operations._harness import inspect, rows, run
+from asyncmig.errors import CommandError
+from tests.operations._harness import inspect, offline, rows, run
 
 pytestmark = pytest.mark.anyio
 
@@ -206,3 +207,15 @@ async def test_batch_naming_convention_names_the_reflected_unnamed_constraints(
     fks = await inspect(sqlite_url, lambda i: i.get_foreign_keys("t"))
     assert [(u["name"], u["column_names"]) for u in uniques] == [("uq_t_b", ["b"])]
     assert [fk["name"] for fk in fks] == ["fk_t_o_owner"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_insert_before_without_a_recreate_is_refused(dialect: str) -> None:
+    """insert_before in a batch that runs as ALTERs is refused, as under Alembic."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("t") as batch:
+            batch.add_column(sa.Column("c", sa.Integer), insert_before="a")
+
+    with pytest.raises(CommandError, match="recreate='always'"):
+        offline(dialect, upgrade)

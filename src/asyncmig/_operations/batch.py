@@ -192,6 +192,7 @@ def batch_alter_table(  # noqa: PLR0917  (positional order is Alembic's, scripts
         recreate == "auto" and any(impl.requires_recreate(operations, op) for op in ops)
     )
     if not needed:
+        _refuse_placement(table_name, ops)
         for op in ops:
             Operations.implementation(op)(operations, op)
         return
@@ -215,3 +216,15 @@ def batch_alter_table(  # noqa: PLR0917  (positional order is Alembic's, scripts
     for op in ops:
         if not isinstance(op, RECREATABLE):
             Operations.implementation(op)(operations, op)
+
+
+def _refuse_placement(table_name: str, ops: Sequence[Any]) -> None:
+    """ALTER TABLE ADD COLUMN cannot place a column: refuse, as Alembic does."""
+    for op in ops:
+        if isinstance(op, AddColumnOp) and (
+            op.kw.get("insert_before") is not None or op.kw.get("insert_after") is not None
+        ):
+            raise CommandError(
+                f"batch_alter_table({table_name!r}): insert_before/insert_after on "
+                f"{op.column.name!r} need a table recreate; pass recreate='always'"
+            )
