@@ -141,6 +141,13 @@ ROWS = [
             ("current", ("current",)),
             ("stamp", ("stamp", "head")),
             ("sql", ("upgrade", "head", "--sql")),
+            ("branches", ("branches",)),
+            ("show", ("show", "head")),
+            ("downgrade", ("downgrade", "base")),
+            ("ensure-version", ("ensure-version",)),
+            ("revision", ("revision", "-m", "new")),
+            ("merge", ("merge", "heads")),
+            ("check", ("check",)),
         )
     ),
     Row(
@@ -175,6 +182,25 @@ ROWS = [
         1,
         "is not a folder",
         {"asyncmig.toml": 'script_location = "%(here)s/asyncmig.toml"\nurl = "{url}"\n'},
+    ),
+    Row(
+        "empty-versions-is-empty-history",
+        ("current", "--check-heads"),
+        0,
+        "<base>",
+        {"migrations/versions/aaa111_one.py": None, "migrations/versions/bbb222_two.py": None},
+        before=(("upgrade", "head"),),
+    ),
+    Row(
+        "hex-named-script-needs-no-revision-line",
+        ("heads",),
+        0,
+        "abc123 (head)",
+        {
+            "migrations/versions/aaa111_one.py": None,
+            "migrations/versions/bbb222_two.py": None,
+            "migrations/versions/abc123.py": '"""legacy"""\ndown_revision = None\n',
+        },
     ),
     # -- unknown keys, tokens, ${VAR}
     Row(

@@ -66,11 +66,15 @@ async def _compare_all(
     found: dict[str, _Compared] = {}
     failures: dict[str, AsyncmigError] = {}
 
+    from .._runtime.failures import unexpected
+
     async def one(database: DatabaseConfig) -> None:
         try:
             found[database.name] = await _compare_one(config, database, cache, engines)
         except AsyncmigError as exc:
             failures[database.name] = exc
+        except Exception as exc:  # not ours: still this database's one-line error
+            failures[database.name] = unexpected(database.name, database.masked_url, exc)
 
     async with anyio.create_task_group() as group:
         for database in selected:

@@ -124,7 +124,8 @@ def _build(values: Mapping[str, object], doc: str, path: str) -> Header:
         legacy = _LEGACY_NAME.match(os.path.basename(path))
         if legacy is None:
             raise ScriptError(
-                "not a migration script: it assigns no `revision = ...`; declare the "
+                "not a migration script: it assigns no `revision = ...` (as in Alembic, "
+                "only a file named by its bare hex id may leave it out); declare the "
                 "revision id, or move the file out of the version locations",
                 path=path,
             )
