@@ -5,6 +5,13 @@ Mirrors Alembic's ``MigrationContext`` where Alembic has the same thing, so
 works as it does there.  Everything here is synchronous: online, the runner
 builds a context inside ``AsyncConnection.run_sync`` around the sync
 ``Connection``; offline, the context writes SQL text to ``output``.
+
+What a script sees, next to Alembic: ``dialect.name`` (context, bind and impl),
+the URL's host, port, database, username and query, and ``str(bind.engine.url)``'s
+masking of the password are Alembic's.  The driver differs, since asyncmig runs
+the async one: ``url.drivername`` is ``postgresql+asyncpg`` where Alembic's may be
+``postgresql`` or ``postgresql+psycopg2``, and ``dialect.driver`` is ``asyncpg``.
+Offline, ``bind`` is a mock connection whose statements become SQL, as Alembic's.
 """
 
 from __future__ import annotations
