@@ -278,3 +278,10 @@ def test_alembic_env_py_plugin_imports_are_found() -> None:
         "def later():\n    import alembic_utils.pg_function\n"
     )
     assert plugin_modules(source) == ["alembic_postgresql_enum", "alembic_utils.pg_view"]
+
+
+def test_real_alembic_builtin_op_says_where_it_came_from() -> None:
+    """A real Alembic op object invoked through asyncmig names its origin and the remedy."""
+    real_ops = pytest.importorskip("alembic.operations.ops", reason="needs Alembic")
+    with pytest.raises(NotImplementedError, match="real Alembic's"):
+        offline("sqlite", lambda op: op.invoke(real_ops.DropTableOp("t")))

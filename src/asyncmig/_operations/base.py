@@ -146,6 +146,13 @@ class Operations:
         fn = _alembic_implementation(operation)
         if fn is not None:
             return fn
+        module = type(operation).__module__
+        if module == "alembic" or module.startswith("alembic."):
+            raise NotImplementedError(
+                f"{type(operation).__name__} is the real Alembic's ({module}): a plugin "
+                "imported with Alembic before asyncmig loaded the scripts invoked it; "
+                "import the plugin first from a script or env.py so that it uses asyncmig's"
+            )
         raise NotImplementedError(
             f"no implementation registered for {type(operation).__name__}; "
             "decorate one with @Operations.implementation_for"
