@@ -234,7 +234,11 @@ class Operations:
         # asyncmig loaded the scripts registered them on the real Alembic's class.
         directive = None if name.startswith("_") else _alembic_directive(type(self), name)
         if directive is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}: no directive of "
+                "that name is registered; a plugin's directives exist once the plugin is "
+                "imported (by env.py or the script)"
+            )
         return types.MethodType(directive, self)
 
 
