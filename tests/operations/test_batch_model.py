@@ -219,3 +219,41 @@ def test_insert_before_without_a_recreate_is_refused(dialect: str) -> None:
 
     with pytest.raises(CommandError, match="recreate='always'"):
         offline(dialect, upgrade)
+
+
+async def test_recreate_keeps_collation_and_autoincrement(sqlite_url: str) -> None:
+    """A recreate keeps COLLATE and AUTOINCREMENT, which SQLAlchemy does not reflect."""
+
+    def create(op: Any) -> None:
+        op.create_table(
+            "t",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("code", sa.String(20, collation="NOCASE"), unique=True),
+            sa.Column("n", sa.Integer),
+            sqlite_autoincrement=True,
+        )
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("t") as batch:
+            batch.alter_column("n", type_=sa.BigInteger)
+
+    await run(sqlite_url, create)
+    await run(sqlite_url, upgrade)
+    sql = await _sqlite_sql(sqlite_url, "t")
+    assert 'code VARCHAR(20) COLLATE "NOCASE"' in sql
+    assert "AUTOINCREMENT" in sql
+    assert "n BIGINT" in sql
+
+
+async def test_recreate_always_with_an_empty_block_recreates(sqlite_url: str) -> None:
+    """recreate='always' with no directive still rebuilds the table, as Alembic does."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("item", recreate="always"):
+            pass
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, upgrade)
+    # SQLite keeps the name as ALTER TABLE ... RENAME TO wrote it: quoted
+    assert (await _sqlite_sql(sqlite_url, "item")).startswith('CREATE TABLE "item"')
+    assert await rows(sqlite_url, "SELECT id, name FROM item") == [(1, "a")]

@@ -185,8 +185,8 @@ def batch_alter_table(  # noqa: PLR0917  (positional order is Alembic's, scripts
     batch = BatchOperations(operations, table_name, schema)
     yield batch
     ops = batch.collected
-    if not ops:
-        return
+    if not ops and recreate != "always":
+        return  # Alembic recreates even an empty block when told "always"
     impl = operations.impl
     needed = recreate == "always" or (
         recreate == "auto" and any(impl.requires_recreate(operations, op) for op in ops)
@@ -199,7 +199,7 @@ def batch_alter_table(  # noqa: PLR0917  (positional order is Alembic's, scripts
     # what the new table's definition cannot absorb (op.execute, plugin directives)
     # runs after the recreate, in the order given
     absorbed = [op for op in ops if isinstance(op, RECREATABLE)]
-    if absorbed:
+    if absorbed or recreate == "always":
         recreate_for(
             operations,
             absorbed,

@@ -53,7 +53,7 @@ class SQLiteImpl(DialectImpl):
         return tuple(int(part) for part in version if isinstance(part, int))
 
     def reflect_table(self, name: str, schema: str | None, *args: Any, **kw: Any) -> Table:
-        """Reflection, plus AUTOINCREMENT, which SQLAlchemy does not reflect on SQLite."""
+        """Reflection, plus AUTOINCREMENT and collations, which SQLAlchemy does not reflect."""
         table = super().reflect_table(name, schema, *args, **kw)
         master = sa.table("sqlite_master", sa.column("name"), sa.column("sql"), schema=schema)
         connection = self.connection
@@ -63,6 +63,11 @@ class SQLiteImpl(DialectImpl):
         ).scalar_one_or_none()
         if sql and "AUTOINCREMENT" in str(sql).upper():
             table.dialect_kwargs["sqlite_autoincrement"] = True
+        collations = _collations(str(sql or ""))
+        for column in table.columns:
+            collation = collations.get(column.name.lower())
+            if collation is not None and hasattr(column.type, "collation"):
+                column.type.collation = collation
         return table
 
     def requires_recreate(self, operations: Any, operation: Any) -> bool:
@@ -179,6 +184,67 @@ class SQLiteImpl(DialectImpl):
         self, table_name: str, column_name: str, comment: str | None, schema: str | None
     ) -> None:
         """SQLite has no comments: nothing to do."""
+
+
+_COLLATE = re.compile(r"\bCOLLATE\s+(\"[^\"]+\"|'[^']+'|`[^`]+`|\[[^\]]+\]|\w+)", re.I)
+
+
+def _collations(create_sql: str) -> dict[str, str]:
+    """Column name (lower case) -> COLLATE name, from a CREATE TABLE statement."""
+    start = create_sql.find("(")
+    found: dict[str, str] = {}
+    for part in _top_level_parts(create_sql[start + 1 : create_sql.rfind(")")]):
+        head = _COLUMN_NAME.match(part)
+        if head is None or head.group(1).upper() in _TABLE_CONSTRAINT_WORDS:
+            continue
+        match = _COLLATE.search(_outside_parentheses(head.group(2)))
+        if match:
+            found[_unquote(head.group(1)).lower()] = _unquote(match.group(1))
+    return found
+
+
+_COLUMN_NAME = re.compile(r"(\"[^\"]+\"|'[^']+'|`[^`]+`|\[[^\]]+\]|\S+)\s+(.*)", re.S)
+_TABLE_CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"}
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside parentheses and quotes."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'`[":
+            quote = "]" if char == "[" else char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _outside_parentheses(text: str) -> str:
+    """`text` without what parentheses enclose (a CHECK's or a default's own COLLATE)."""
+    depth, kept = 0, []
+    for char in text:
+        depth += char == "("
+        if depth == 0:
+            kept.append(char)
+        depth -= char == ")"
+    return "".join(kept)
+
+
+def _unquote(word: str) -> str:
+    if word[:1] in "\"'`[" and len(word) > 1:
+        return word[1:-1]
+    return word
 
 
 def _is_exclude(operation: Any) -> bool:

@@ -56,14 +56,15 @@ def recreate_for(
     naming_convention: Mapping[Any, Any] | None = None,
 ) -> None:
     """Apply `ops` (all on one table) by recreating that table."""
-    first = ops[0]
-    name = table_name or first.table_name
-    schema = schema if table_name is not None else first.schema
+    first: Any = ops[0] if ops else None
+    if table_name is None:
+        table_name, schema = first.table_name, first.schema
+    name: str = table_name
     impl = operations.impl
     context = operations.migration_context
     if copy_from is None:
         if context.as_sql or context.connection is None:
-            directive = _directive_name(first)
+            directive = _directive_name(first) if first is not None else "batch_alter_table"
             raise OperationNotSupported(
                 directive,
                 f"{context.dialect.name} offline (--sql)",
