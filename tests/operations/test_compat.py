@@ -219,6 +219,8 @@ def test_main_url_is_the_file_text_unless_overridden(tmp_path: Any) -> None:
     assert overridden.get_main_option("sqlalchemy.url") == (
         "postgresql+asyncpg://u:pw@other.example/app"
     )
+    overridden.set_main_option("sqlalchemy.url", "sqlite:///set.db")
+    assert overridden.get_main_option("sqlalchemy.url") == "sqlite:///set.db"
     toml = tmp_path / "asyncmig.toml"
     toml.write_text('script_location = "m"\nurl = "sqlite:///x.db"\n')
     from_toml = ScriptConfig(asyncmig.Config.load(toml, environ={}))

@@ -105,7 +105,7 @@ class ScriptConfig:
         really migrates (a script that connects on its own must reach that database).
         """
         value = self.get_section_option(self.config_ini_section, name)
-        if name in _URL_KEYS:
+        if name in _URL_KEYS and name not in self._overlay.get(self.config_ini_section, {}):
             database = self._config.databases.get(self._database)
             actual = database.url if database is not None else None
             if actual is not None and (value is None or to_async_url(value) != actual):
