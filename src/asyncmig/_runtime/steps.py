@@ -208,18 +208,16 @@ def _outcome(context: MigrationContext, unit: Unit, statements: Sequence[str]) -
         return "no SQL was written for it"
     if context.impl.transactional_ddl:
         return ROLLED_BACK
-    ran = (
-        f"statements that had already run: {shorten_statements(statements)}"
-        if statements
-        else "no statement of it had completed"
-    )
+    name = context.dialect.name
+    dialect = "MySQL/MariaDB" if name in ("mysql", "mariadb") else name
+    if not statements:
+        return f"no statement of the step had completed, so {dialect} applied none of it"
     done = " ".join(unit.to_revisions) or "base"
-    undone = " ".join(unit.from_revisions) or "base"
     return (
-        f"{context.dialect.name} commits DDL implicitly, so the step may be partly applied "
-        f"({ran}); check the database by hand, then either finish the step and run "
-        f"`asyncmig stamp {done}`, or undo it (the version table still says {undone}) "
-        "and run the command again"
+        f"{dialect} commits DDL implicitly, so the step may be partly applied (statements "
+        f"that had already run: {shorten_statements(statements)}); check the database by hand, "
+        f"then either finish the step and run `asyncmig stamp {done}`, or undo it and run "
+        "the command again"
     )
 
 
