@@ -257,3 +257,24 @@ async def test_recreate_always_with_an_empty_block_recreates(sqlite_url: str) ->
     # SQLite keeps the name as ALTER TABLE ... RENAME TO wrote it: quoted
     assert (await _sqlite_sql(sqlite_url, "item")).startswith('CREATE TABLE "item"')
     assert await rows(sqlite_url, "SELECT id, name FROM item") == [(1, "a")]
+
+
+async def test_changing_an_enum_type_replaces_its_check(sqlite_url: str) -> None:
+    """A type change swaps the Enum's CHECK; a recreating rename drops it (existing_type given)."""
+    old = sa.Enum("x", "y", name="ck_state", create_constraint=True)
+
+    def create(op: Any) -> None:
+        op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("s", old))
+
+    def upgrade(op: Any) -> None:
+        new = sa.Enum("x", "y", "z", name="ck_state", create_constraint=True)
+        with op.batch_alter_table("t") as batch:
+            batch.alter_column("s", type_=new, existing_type=old)
+        with op.batch_alter_table("t") as batch:
+            batch.alter_column("s", new_column_name="state", existing_type=new, nullable=False)
+
+    await run(sqlite_url, create)
+    await run(sqlite_url, upgrade)
+    sql = await _sqlite_sql(sqlite_url, "t")
+    assert "ck_state" not in sql
+    assert "state VARCHAR(1) NOT NULL" in sql

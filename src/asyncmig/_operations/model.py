@@ -20,7 +20,7 @@ from sqlalchemy.schema import (
     PrimaryKeyConstraint,
     UniqueConstraint,
 )
-from sqlalchemy.types import NULLTYPE
+from sqlalchemy.types import NULLTYPE, SchemaType
 
 from ..errors import CommandError
 from . import naming, objects
@@ -377,6 +377,9 @@ class TableModel:
             self._missing("column", name)
         column = self.columns[name]
         changes = operation.changes()
+        new = changes.get("new_column_name")
+        if "type_" in changes or (new and new != name):
+            self._drop_type_check(name, operation.existing_type)
         if "type_" in changes:
             column.type = changes["type_"]
             self.cast.add(name)
@@ -391,9 +394,25 @@ class TableModel:
             column.comment = changes["comment"]
         if "autoincrement" in changes:
             column.autoincrement = changes["autoincrement"]
-        new = changes.get("new_column_name")
         if new and new != name:
             self._rename_column(name, new)
+
+    def _drop_type_check(self, name: str, existing_type: Any) -> None:
+        """Forget the CHECK the column's old Enum/Boolean type made (the new type makes its own).
+
+        As Alembic does: by the type's name, given ``existing_type``; an unnamed one
+        (which Alembic drops in any recreate) when the old type made a constraint.
+        """
+        if not isinstance(existing_type, SchemaType):
+            return
+        type_name = getattr(existing_type, "name", None)
+        if type_name:
+            self.checks = [c for c in self.checks if c.name != type_name]
+        elif getattr(existing_type, "create_constraint", False):
+            word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])", re.IGNORECASE)
+            self.checks = [
+                c for c in self.checks if c.name is not None or not word.search(str(c.sqltext))
+            ]
 
     def _rename_column(self, old: str, new: str) -> None:
         column = self.columns[old]
