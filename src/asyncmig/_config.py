@@ -16,7 +16,15 @@ Keys carry Alembic's names and meanings.  Layout decisions:
   (``[[post_write_hooks]]`` with ``name``) or a table of tables keyed by name;
   in ini it is Alembic's ``[post_write_hooks]`` section.
 - A URL override (``url=``, ``-x url=``, ``ASYNCMIG_URL``) applies only when
-  exactly one database is configured; with several it is a ConfigError.
+  exactly one database is configured; with several it is a ConfigError.  It
+  replaces the key before ``${VAR}`` expansion, so the configured URL's
+  variables need not be set.  An unset variable in a URL is an error only for
+  what needs the URL (``DatabaseConfig.url_error``): ``heads`` and ``history``
+  work without it.
+- A key that is a near miss of a known one (``verison_table``) is an error
+  suggesting the known key; other keys are the user's own, kept in
+  ``options`` as Alembic keeps them.  A ``%(token)s`` other than ``%(here)s``
+  (and ``file_template``'s own) and an unterminated ``${`` are errors.
 - ``alembic.ini`` keeps Alembic's version table name (``alembic_version``)
   unless ``version_table`` is set, so an Alembic project runs as it is.
 

@@ -73,6 +73,7 @@ DATABASE_KEYS = (
     "schemas_query",
     "version_table",
     "version_table_schema",
+    "target_metadata",
 )
 FILE_TEMPLATE_TOKENS = (
     "rev",

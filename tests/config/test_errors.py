@@ -127,3 +127,51 @@ def test_parse_x_arguments() -> None:
         "flag": "",
         "c": "2",
     }
+
+
+def test_typo_of_a_known_key_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    """A near miss of a known key (verison_table) names the key and the one it resembles."""
+    write(tmp_path, "asyncmig.toml", 'script_location = "m"\nverison_table = "v"\n')
+    with pytest.raises(ConfigError, match=r"'verison_table'.*did you mean version_table\?"):
+        Config.load(cwd=tmp_path, environ=NO_ENV)
+
+
+def test_typo_in_a_database_table_is_an_error(tmp_path: Path) -> None:
+    """A near miss inside [databases.<name>] names the table's key."""
+    write(
+        tmp_path,
+        "asyncmig.toml",
+        'script_location = "m"\n[databases.a]\nurl = "sqlite://"\ntarget_metadat = "m:x"\n',
+    )
+    with pytest.raises(ConfigError, match=r"databases\.a\.target_metadat.*target_metadata\?"):
+        Config.load(cwd=tmp_path, environ=NO_ENV)
+
+
+def test_naming_convention_is_a_known_key() -> None:
+    """The one list of known keys has naming_convention, so it is never taken for a typo."""
+    from asyncmig._config_values import MAIN_KEYS
+
+    assert "naming_convention" in MAIN_KEYS
+    assert len(set(MAIN_KEYS)) == len(MAIN_KEYS)
+
+
+def test_unknown_token_and_unterminated_variable_are_errors(tmp_path: Path) -> None:
+    """%(hre)s suggests %(here)s; an unclosed ${ says how to close or escape it."""
+    write(tmp_path, "asyncmig.toml", 'script_location = "%(hre)s/m"\n')
+    with pytest.raises(ConfigError, match=r"unknown token %\(hre\)s \(did you mean %\(here\)s\?\)"):
+        Config.load(cwd=tmp_path, environ=NO_ENV)
+    write(tmp_path, "asyncmig.toml", 'script_location = "m"\nversion_table = "${T"\n')
+    with pytest.raises(ConfigError, match=r"\$\$\{ for a literal"):
+        Config.load(cwd=tmp_path, environ=NO_ENV)
+    write(tmp_path, "asyncmig.toml", 'script_location = "m"\nversion_table = "$${T"\n')
+    assert Config.load(cwd=tmp_path, environ=NO_ENV).version_table == "${T"
+
+
+def test_url_override_skips_the_configured_variable(tmp_path: Path) -> None:
+    """--url replaces url before ${VAR} is expanded: the unset variable is never read."""
+    write(tmp_path, "asyncmig.toml", 'script_location = "m"\nurl = "${DATABASE_URL}"\n')
+    config = Config.load(cwd=tmp_path, environ=NO_ENV, url="sqlite:///x.db")
+    assert config.database("main").url == "sqlite+aiosqlite:///x.db"
+    assert config.database("main").url_error is None
+    via_env = Config.load(cwd=tmp_path, environ={"ASYNCMIG_URL": "sqlite:///y.db"})
+    assert via_env.database("main").url == "sqlite+aiosqlite:///y.db"

@@ -253,7 +253,11 @@ async def wait_for_head(
     databases: Sequence[str] | None = None,
     engines: Engines | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """Wait (reading only, no lock) until every selected database is at head."""
+    """Wait (reading only, no lock) until every selected database is at head.
+
+    `timeout` is in seconds, 0 or more (0: check once); a negative one is a
+    CommandError, never "forever".
+    """
     await runtime_imported(config, databases)
     from .._runtime.reading import wait_until_head
 
