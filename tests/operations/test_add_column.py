@@ -246,3 +246,37 @@ async def test_drop_column_takes_its_constraints_postgresql(postgresql_url: str)
     await run(postgresql_url, lambda op: op.drop_column("t", "x"))
     assert await inspect(postgresql_url, _keys) == ([], [], [])
     assert await inspect(postgresql_url, _checks) == []
+
+
+def _flag(op: Any) -> None:
+    op.add_column("t", sa.Column("b", sa.Boolean(create_constraint=True, name="ck_t_b")))
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("postgresql", "ALTER TABLE t ADD COLUMN b BOOLEAN;\n\n"),
+        (
+            "mariadb",
+            "ALTER TABLE t ADD COLUMN b BOOL;\n\n"
+            "ALTER TABLE t ADD CONSTRAINT ck_t_b CHECK (b IN (0, 1));\n\n",
+        ),
+    ],
+)
+def test_type_check_follows_where_the_type_needs_one(dialect: str, expected: str) -> None:
+    """A Boolean's own CHECK is added after the column where the type is not native."""
+    assert offline(dialect, _flag) == expected
+
+
+def test_type_check_skipped_with_a_warning_on_sqlite() -> None:
+    """SQLite cannot ALTER a CHECK in: it is left out with a warning, as Alembic does."""
+    with pytest.warns(UserWarning, match="CHECK constraint of a column's type"):
+        sql = offline("sqlite", _flag)
+    assert sql == "ALTER TABLE t ADD COLUMN b BOOLEAN;\n\n"
+
+
+async def test_type_check_enforced_mariadb(mariadb_url: str) -> None:
+    """MariaDB: the Boolean's named CHECK exists after add_column, as under Alembic."""
+    await run(mariadb_url, _table)
+    await run(mariadb_url, _flag)
+    assert await inspect(mariadb_url, _checks) == [("ck_t_b", "`b` in (0,1)")]

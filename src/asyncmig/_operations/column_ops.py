@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Column
-from sqlalchemy.schema import Constraint, ForeignKeyConstraint, Index, UniqueConstraint
+from sqlalchemy.schema import (
+    Constraint,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+)
 
+from ..errors import OperationNotSupported
 from . import objects
 from .base import MigrateOperation, Operations
 from .impl import NOT_GIVEN
@@ -133,8 +142,10 @@ class AlterColumnOp(MigrateOperation):
 
 
 def _column_constraint_order(constraint: Constraint) -> tuple[int, str]:
-    # foreign keys before unique constraints, then by name: a stable order
-    return (0 if isinstance(constraint, ForeignKeyConstraint) else 1, str(constraint.name))
+    # foreign keys, then unique constraints, then the type's own CHECKs; by name within
+    kinds = (ForeignKeyConstraint, UniqueConstraint)
+    rank = next((i for i, kind in enumerate(kinds) if isinstance(constraint, kind)), len(kinds))
+    return (rank, str(constraint.name))
 
 
 @Operations.implementation_for(AddColumnOp)
@@ -145,15 +156,33 @@ def _add_column(operations: Operations, operation: AddColumnOp) -> None:
     impl = operations.impl
     # the column's own CHECK constraints are part of its definition (ADD COLUMN ... CHECK)
     impl.add_column(operation.table_name, column, operation.schema, bool(operation.if_not_exists))
-    # its ForeignKey and unique=True are table constraints: separate ALTERs, as in Alembic;
-    # a primary key cannot be added this way and is left out, as Alembic does
-    kept = [c for c in table.constraints if isinstance(c, (ForeignKeyConstraint, UniqueConstraint))]
+    # its ForeignKey, unique=True and its type's CHECK (Boolean, non-native Enum) are table
+    # constraints: separate ALTERs, as in Alembic; a primary key cannot be added this way
+    kept = [c for c in table.constraints if not isinstance(c, PrimaryKeyConstraint)]
     for constraint in sorted(kept, key=_column_constraint_order):
-        impl.add_constraint(constraint)
+        if getattr(constraint, "_type_bound", False):
+            _add_type_constraint(impl, constraint)
+        else:
+            impl.add_constraint(constraint)
     for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
         assert isinstance(index, Index)
         impl.create_index(index)
     impl.add_column_comment(operation.table_name, column, operation.schema)
+
+
+def _add_type_constraint(impl: Any, constraint: Constraint) -> None:
+    """A type's implicit CHECK; where ALTER cannot add one (SQLite) it is skipped, as in Alembic."""
+    rule = getattr(constraint, "_create_rule", None)
+    # the type decides per dialect (e.g. no CHECK for a native BOOLEAN), as in CREATE TABLE
+    if rule is not None and not rule(SimpleNamespace(dialect=impl.dialect)):
+        return
+    try:
+        impl.add_constraint(constraint)
+    except OperationNotSupported as exc:
+        warnings.warn(
+            f"the CHECK constraint of a column's type is not added: {exc}",
+            stacklevel=4,
+        )
 
 
 @Operations.implementation_for(DropColumnOp)

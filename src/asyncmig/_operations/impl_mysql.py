@@ -216,10 +216,11 @@ class MariaDBImpl(MySQLImpl):
         element = ddl.AddColumn(table_name, column, schema, if_not_exists)
         element.left_out.update(named)
         self.execute(element)
-        table = column.table
+        # a table of its own: the check must not join the constraints add_column adds next
+        host = Table(table_name, sa.MetaData(), schema=schema)
         for check in sorted(named, key=lambda c: str(c.name)):
             separate = CheckConstraint(check.sqltext, name=check.name)
-            table.append_constraint(separate)
+            host.append_constraint(separate)
             self.add_constraint(separate)
 
 
