@@ -567,6 +567,42 @@ ROWS = [
         before=(("upgrade", "aaa111"),),
         phrases={"sqlite": "-5"},
     ),
+    Row(
+        "failing-tenant-schema",
+        ("upgrade", "head"),
+        1,
+        "",
+        {
+            "asyncmig.toml": 'script_location = "%(here)s/migrations"\n'
+            '[databases.main]\nurl = "{url}"\nschemas = ["t1", "t2"]\n',
+            "migrations/versions/bbb222_two.py": script(
+                "bbb222",
+                "aaa111",
+                "if op.get_context().schema == 't2':\n    raise RuntimeError('tenant boom')",
+            ),
+        },
+        servers=("postgresql",),
+        phrases={"sqlite": "SQLite has no tenant schemas", "postgresql": "(schema 't2')"},
+        changes_on=("postgresql",),  # schema t1 migrates, as it should
+    ),
+    Row("init-existing", ("init", "migrations"), 1, "already exists"),
+    Row("init-unknown-template", ("init", "-t", "nope", "newdir"), 1, "no template named 'nope'"),
+    Row("revision-head-unknown", ("revision", "--head", "nope", "-m", "x"), 1, "'nope'"),
+    Row("revision-bad-id", ("revision", "--rev-id", "bad id!", "-m", "x"), 1, "is not allowed"),
+    Row(
+        "revision-duplicate-id", ("revision", "--rev-id", "aaa111", "-m", "x"), 1, "already exists"
+    ),
+    Row(
+        "revision-version-path",
+        ("revision", "--version-path", "/nonexistent", "-m", "x"),
+        1,
+        "is not one of the version locations",
+    ),
+    Row("edit-unknown", ("edit", "nope"), 1, "'nope'"),
+    Row("merge-one-revision", ("merge", "aaa111"), 1, "two or more revisions"),
+    Row("downgrade-sql-without-range", ("downgrade", "-1", "--sql"), 1, "<from>:<to>"),
+    Row("history-range-unknown", ("history", "-r", "nope:"), 1, "'nope'"),
+    Row("relative-target-unknown", ("upgrade", "head+x"), 1, "'head+x'"),
     # -- usage errors (exit 2)
     Row("wait-negative", ("current", "--check-heads", "--wait", "-5"), 2, "0 or more"),
     Row("wait-nan", ("current", "--check-heads", "--wait", "nan"), 2, "0 or more"),
