@@ -134,9 +134,7 @@ def list_shown(
     directory, graph = _scan(config, database)
     ids = current if revisions == "current" else graph.resolve(revisions, current)
     marks = current if needs_current(revisions) else None
-    return [
-        _info(graph, graph.get(rev), marks, doc=directory.get_script(rev).doc) for rev in ids
-    ]
+    return [_info(graph, graph.get(rev), marks, doc=directory.get_script(rev).doc) for rev in ids]
 
 
 def needs_current(target: str | None) -> bool:
