@@ -278,3 +278,24 @@ async def test_changing_an_enum_type_replaces_its_check(sqlite_url: str) -> None
     sql = await _sqlite_sql(sqlite_url, "t")
     assert "ck_state" not in sql
     assert "state VARCHAR(1) NOT NULL" in sql
+
+
+def test_values_are_cast_only_where_the_type_affinity_changes() -> None:
+    """Offline SQL casts a column going String -> Integer, not Integer -> BigInteger."""
+    source = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.Integer),
+        sa.Column("b", sa.String(10)),
+        sa.Column("j", sa.Text),
+    )
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("t", copy_from=source) as batch:
+            batch.alter_column("a", type_=sa.BigInteger)
+            batch.alter_column("b", type_=sa.Integer)
+            batch.alter_column("j", type_=sa.JSON)
+
+    sql = offline("sqlite", upgrade)
+    assert "SELECT t.id, t.a, CAST(t.b AS INTEGER) AS b, t.j \nFROM t;" in sql

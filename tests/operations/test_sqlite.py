@@ -227,7 +227,7 @@ def test_offline_recreate_with_copy_from_renders_statements() -> None:
         "    c BIGINT NOT NULL, \n"
         "    PRIMARY KEY (id)\n"
         ");\n\n"
-        "INSERT INTO _alembic_tmp_t (id, c) SELECT t.id, CAST(t.c AS BIGINT) AS c \n"
+        "INSERT INTO _alembic_tmp_t (id, c) SELECT t.id, t.c \n"
         "FROM t;\n\n"
         "DROP TABLE t;\n\n"
         "ALTER TABLE _alembic_tmp_t RENAME TO t;\n\n"

@@ -20,6 +20,7 @@ from sqlalchemy.schema import (
     PrimaryKeyConstraint,
     UniqueConstraint,
 )
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import NULLTYPE, SchemaType
 
 from ..errors import CommandError
@@ -116,6 +117,7 @@ class TableModel:
         self.columns: dict[str, Column[Any]] = {}
         self.sources: dict[str, str | None] = {}  # new column name -> old one (None: added)
         self.cast: set[str] = set()
+        self.dialect_name = ""
         self.pk_name: str | None = None
         self.pk_columns: list[str] = []
         self.uniques: list[UniqueSpec] = []
@@ -156,7 +158,7 @@ class TableModel:
         model.add_constraints(table)
         if naming_convention:
             model.name_unnamed(dict(naming_convention))
-        del dialect
+        model.dialect_name = dialect.name if dialect is not None else ""
         return model
 
     def name_unnamed(self, convention: dict[Any, Any]) -> None:
@@ -381,8 +383,9 @@ class TableModel:
         if "type_" in changes or (new and new != name):
             self._drop_type_check(name, operation.existing_type)
         if "type_" in changes:
+            if self._needs_cast(column.type, changes["type_"]):
+                self.cast.add(name)
             column.type = changes["type_"]
-            self.cast.add(name)
         if "nullable" in changes:
             column.nullable = changes["nullable"]
         if "server_default" in changes:
@@ -396,6 +399,13 @@ class TableModel:
             column.autoincrement = changes["autoincrement"]
         if new and new != name:
             self._rename_column(name, new)
+
+    def _needs_cast(self, old: Any, new: Any) -> bool:
+        """Alembic's rule: CAST the copied values only where the type's affinity changes."""
+        new = sqltypes.to_instance(new)
+        if self.dialect_name == "sqlite" and isinstance(new, sqltypes.JSON):
+            return False
+        return old._type_affinity is not new._type_affinity
 
     def _drop_type_check(self, name: str, existing_type: Any) -> None:
         """Forget the CHECK the column's old Enum/Boolean type made (the new type makes its own).
