@@ -78,6 +78,7 @@ class Case:
     imports: str = ""
     per_migration: bool = True
     downgrade_to: str = "base"
+    alembic_async: bool = False  # Alembic's env on the async driver (op.run_async needs it)
 
     def scripts(self) -> dict[str, str]:
         """The case's history: the setup revision (if any), then the case's own."""
@@ -127,4 +128,5 @@ def run_case(case: Case, backend: str, tmp_path: Path) -> None:
         downgrade_to=case.downgrade_to,
         tmp_path=tmp_path,
         transaction_per_migration=case.per_migration,
+        alembic_async=case.alembic_async,
     )

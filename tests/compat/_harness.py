@@ -68,18 +68,41 @@ from alembic import context
 import sqlalchemy as sa
 
 config = context.config
-engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
-try:
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            version_table="{version_table}",
-            transaction_per_migration={per_migration},
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-finally:
-    engine.dispose()
+url = config.get_main_option("sqlalchemy.url")
+
+
+def run(connection):
+    context.configure(
+        connection=connection,
+        version_table="{version_table}",
+        transaction_per_migration={per_migration},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if "+aiosqlite" in url or "+asyncpg" in url or "+aiomysql" in url:
+    # An async engine, as Alembic's asyncio template does (op.run_async needs one).
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def main():
+        engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(run)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+else:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            run(connection)
+    finally:
+        engine.dispose()
 '''
 
 ALEMBIC_OFFLINE_ENV = '''"""A plain offline Alembic env: SQL text for the URL's dialect."""
@@ -295,12 +318,14 @@ def _side(
     *,
     downgrade_to: str,
     per_migration: bool,
+    alembic_async: bool = False,
 ) -> dict[str, Any]:
     """Run one tool up then down; the snapshots, or the error that stopped it."""
     tool_folder = folder / tool
     versions = write_scripts(tool_folder, scripts)
     run = run_alembic if tool == "alembic" else run_asyncmig
-    url = database.sync_url if tool == "alembic" else database.async_url
+    sync = tool == "alembic" and not alembic_async
+    url = database.sync_url if sync else database.async_url
     result: dict[str, Any] = {}
     for verb, target in (("upgrade", "head"), ("downgrade", downgrade_to)):
         try:
@@ -320,11 +345,13 @@ def check_history(
     tmp_path: Path,
     transaction_per_migration: bool = True,
     alembic_scripts: Mapping[str, str] | None = None,
+    alembic_async: bool = False,
 ) -> None:
     """Assert that asyncmig leaves the schemas Alembic leaves, after upgrade and downgrade.
 
     `alembic_scripts`, when given, is what Alembic runs instead of `scripts` (an intended
     difference: asyncmig's plain op against the batch Alembic needs for the same result).
+    `alembic_async` runs Alembic's env on the async driver (for ``op.run_async``).
     """
     folder = Path(tempfile.mkdtemp(prefix=f"h{next(_counter)}_", dir=tmp_path))
     with backend.pair(folder) as (for_alembic, for_asyncmig):
@@ -335,6 +362,7 @@ def check_history(
             for_alembic,
             downgrade_to=downgrade_to,
             per_migration=transaction_per_migration,
+            alembic_async=alembic_async,
         )
         if "error" in reference:
             verb, message = reference["error"]

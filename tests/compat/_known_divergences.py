@@ -27,6 +27,15 @@ KNOWN: dict[str, str] = {
     "add_column_index_unique-sqlite": (
         "SQLite add_column(index=True, unique=True) recreates the table instead of ALTER + CREATE INDEX"
     ),
+    # class 3: types with their own DDL
+    "enum_two_tables_one_revision": "two tables with one sa.Enum in one revision: CREATE TYPE twice",
+    "enum_shared_object_two_tables": "one sa.Enum object on two tables in one revision: CREATE TYPE twice",
+    # transactions and async inside a step
+    "get_bind_commit_in_step": (
+        "after get_bind().commit() in a step Alembic commits nothing more (later rows and the"
+        " version row are lost); asyncmig commits them"
+    ),
+    "run_async": "op.run_async(fn, *args) fails: asyncmig's run_async takes no extra arguments",
     # other ops
     "alter_column_identity_add": "alter_column(server_default=sa.Identity()) adds no identity",
     "create_index_pg_include": "create_index(postgresql_include=[...]) fails with KeyError",
