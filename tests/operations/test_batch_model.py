@@ -299,3 +299,35 @@ def test_values_are_cast_only_where_the_type_affinity_changes() -> None:
 
     sql = offline("sqlite", upgrade)
     assert "SELECT t.id, t.a, CAST(t.b AS INTEGER) AS b, t.j \nFROM t;" in sql
+
+
+@pytest.mark.parametrize(
+    ("directive", "recreated"),
+    [
+        (lambda batch: batch.alter_column("name", new_column_name="title"), True),
+        (lambda batch: batch.drop_column("note"), True),
+        (lambda batch: batch.create_table_comment("items"), True),
+        (lambda batch: batch.add_column(sa.Column("extra", sa.Integer)), False),
+        (lambda batch: batch.create_index("ix_item_note", ["note"]), False),
+        (
+            lambda batch: batch.add_column(
+                sa.Column("extra", sa.Integer, server_default=sa.text("(1 + 1)"))
+            ),
+            True,
+        ),
+    ],
+    ids=["rename", "drop-column", "table-comment", "add-column", "create-index", "sql-default"],
+)
+async def test_sqlite_auto_batch_recreates_as_alembic_decides(
+    sqlite_url: str, directive: Any, recreated: bool
+) -> None:
+    """recreate='auto' on SQLite rebuilds unless the block only adds plain columns or indexes."""
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("item") as batch:
+            directive(batch)
+
+    await run(sqlite_url, _item)
+    await run(sqlite_url, upgrade)
+    # only a table rebuilt by ALTER TABLE ... RENAME TO has its name quoted
+    assert (await _sqlite_sql(sqlite_url, "item")).startswith('CREATE TABLE "item"') is recreated

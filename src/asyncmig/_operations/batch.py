@@ -188,8 +188,17 @@ def batch_alter_table(  # noqa: PLR0917  (positional order is Alembic's, scripts
     if not ops and recreate != "always":
         return  # Alembic recreates even an empty block when told "always"
     impl = operations.impl
+    knows_table = copy_from is not None or not (
+        operations.migration_context.as_sql or operations.migration_context.connection is None
+    )
     needed = recreate == "always" or (
-        recreate == "auto" and any(impl.requires_recreate(operations, op) for op in ops)
+        recreate == "auto"
+        and (
+            any(impl.requires_recreate(operations, op) for op in ops)
+            # the dialect's own rule for a batch (SQLite: anything but a plain add_column
+            # or an index), where the table's definition is at hand
+            or (knows_table and impl.batch_recreates(ops))
+        )
     )
     if not needed:
         _refuse_placement(table_name, ops)

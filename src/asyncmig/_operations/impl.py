@@ -141,6 +141,10 @@ class DialectImpl:
         """True when `operation` is run in place first, and recreated only if refused."""
         return False
 
+    def batch_recreates(self, ops: Sequence[Any]) -> bool:
+        """True when a batch_alter_table(recreate="auto") of `ops` recreates the table."""
+        return False
+
     def free_constraint_names(self, table: str, schema: str | None, names: Sequence[str]) -> None:
         """Before a recreate: release names the new table reuses (where names are global)."""
 

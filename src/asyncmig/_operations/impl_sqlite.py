@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Table
-from sqlalchemy.schema import Constraint
+from sqlalchemy.schema import Computed, Constraint, DefaultClause
+from sqlalchemy.sql.elements import ClauseElement
 
 from ..errors import OperationNotSupported
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import DropConstraintOp, _AddConstraintOp
 from .impl import NOT_GIVEN, DialectImpl
+from .index_ops import CreateIndexOp, DropIndexOp
 
 __all__ = ("SQLiteImpl",)
 
@@ -87,6 +90,23 @@ class SQLiteImpl(DialectImpl):
             )
         if isinstance(operation, DropColumnOp):
             return self._drop_needs_recreate(operation)
+        return False
+
+    def batch_recreates(self, ops: Sequence[Any]) -> bool:
+        """Alembic's rule on SQLite: a batch is recreated unless it only adds plain columns
+        (no SQL-expression default, no stored computed value) and creates or drops indexes.
+        """
+        from .model import RECREATABLE  # the model builds on this module's siblings
+
+        for op in ops:
+            if isinstance(op, AddColumnOp):
+                default = op.column.server_default
+                if isinstance(default, DefaultClause) and isinstance(default.arg, ClauseElement):
+                    return True
+                if isinstance(default, Computed) and default.persisted:
+                    return True
+            elif isinstance(op, RECREATABLE) and not isinstance(op, (CreateIndexOp, DropIndexOp)):
+                return True
         return False
 
     def tries_in_place(self, operation: Any) -> bool:
