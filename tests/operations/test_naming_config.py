@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import textwrap
 import tomllib
+from functools import partial
 from pathlib import Path
 
+import anyio
 import pytest
 import sqlalchemy as sa
 
@@ -65,6 +67,11 @@ def _project(root: Path) -> Path:
     return root
 
 
+async def _upgrade(project: Path) -> None:
+    # the CLI runs in a subprocess: wait for it off the event loop
+    await anyio.to_thread.run_sync(partial(ok, "upgrade", "head", cwd=project))
+
+
 def _names(i: sa.Inspector) -> tuple[list[str | None], list[str | None]]:
     return (
         [u["name"] for u in i.get_unique_constraints("t")],
@@ -80,7 +87,7 @@ async def test_toml_convention_names_a_scripts_unnamed_constraints(
     (project / "asyncmig.toml").write_text(
         f'script_location = "%(here)s/migrations"\nurl = "{database_url}"\n{TOML_CONVENTION}'
     )
-    ok("upgrade", "head", cwd=project)
+    await _upgrade(project)
     assert await inspect(database_url, _names) == (["uq_t_a"], ["fk_t_rid_r"])
 
 
@@ -92,7 +99,7 @@ async def test_ini_convention_names_a_scripts_unnamed_constraints(
     (project / "asyncmig.ini").write_text(
         f"[asyncmig]\nscript_location = %(here)s/migrations\nurl = {sqlite_url}\n{INI_CONVENTION}"
     )
-    ok("upgrade", "head", cwd=project)
+    await _upgrade(project)
     assert await inspect(sqlite_url, _names) == (["uq_t_a"], ["fk_t_rid_r"])
 
 
@@ -104,7 +111,7 @@ async def test_no_convention_leaves_names_to_the_database(
     (project / "asyncmig.toml").write_text(
         f'script_location = "%(here)s/migrations"\nurl = "{postgresql_url}"\n'
     )
-    ok("upgrade", "head", cwd=project)
+    await _upgrade(project)
     assert await inspect(postgresql_url, _names) == (["t_a_key"], ["t_rid_fkey"])
 
 
