@@ -20,7 +20,7 @@ from typing import Any
 from ._commands import autogen as autogen_commands
 from ._commands import database as db_commands
 from ._commands import scripts as script_commands
-from ._config import Config, mask_url, parse_x_arguments
+from ._config import Config, parse_x_arguments
 from ._reports import DatabaseReport, RevisionInfo, RunReport, StepReport
 from .errors import AsyncmigError, CommandError
 
@@ -402,7 +402,7 @@ async def _current(args: argparse.Namespace) -> int:
                 line = f"{rev}{marker}"
                 print(f"{name}: {line}" if prefix else line)
                 if args.verbose and not prefix:
-                    print(f"    database: {mask_url(config.database(name).url or '')}")
+                    print(f"    database: {config.database(name).masked_url}")
     for error in errors.values():
         if args.traceback:
             traceback.print_exception(error, file=sys.stderr)

@@ -60,7 +60,7 @@ from ._config_values import (
     resolve_location,
     split_names,
 )
-from ._urls import mask_text, mask_url, to_async_url
+from ._urls import mask_text, mask_url, mask_url_strictly, to_async_url
 from .errors import ConfigError
 
 __all__ = (
@@ -135,7 +135,7 @@ class DatabaseConfig(_MaskedRepr):
     @property
     def masked_url(self) -> str:
         """The URL with any password replaced by ``***``."""
-        return mask_url(self.url) if self.url else ""
+        return mask_url_strictly(self.url) if self.url else ""
 
 
 @dataclass(frozen=True, repr=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ("mask_text", "mask_url", "to_async_url")
+__all__ = ("mask_text", "mask_url", "mask_url_strictly", "to_async_url")
 
 MASK = "***"
 
@@ -78,6 +78,16 @@ def mask_url(url: str) -> str:
         rest = f"{user}:{MASK}{after}" if password else rest
     rest = _QUERY_SECRET.sub(lambda m: m["key"] + (MASK if m["value"] else ""), rest)
     return f"{match['scheme']}://{rest}"
+
+
+def mask_url_strictly(url: str) -> str:
+    """:func:`mask_url`, and for text that is not a URL, everything up to its last ``@`` masked.
+
+    A configured URL that lost its scheme (``user:password@host``) is still a secret.
+    """
+    if _SCHEME.match(url) is None and "@" in url:
+        return f"{MASK}@{url.rsplit('@', 1)[1]}"
+    return mask_url(url)
 
 
 def mask_text(text: str) -> str:

@@ -410,6 +410,28 @@ ROWS = [
         1,
         "is unavailable",
     ),
+    Row(
+        "url-unparseable-offline",
+        ("--url", f"u:{SECRET}@nowhere", "upgrade", "head", "--sql"),
+        1,
+        "is not a valid URL",
+    ),
+    Row(
+        "url-port-offline",
+        ("--url", f"postgresql+asyncpg://u:{SECRET}@h:notaport/db", "upgrade", "head", "--sql"),
+        1,
+        "port that is not a number",
+    ),
+    Row(
+        "shared-schemeless-url",
+        ("current",),
+        1,
+        "share the URL ***@x",
+        {
+            "asyncmig.toml": 'script_location = "%(here)s/migrations"\n'
+            f'[databases.a]\nurl = "u:{SECRET}@x"\n[databases.b]\nurl = "u:{SECRET}@x"\n'
+        },
+    ),
     # -- revisions and scripts
     Row(
         "unknown-target",

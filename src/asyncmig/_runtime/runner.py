@@ -167,6 +167,8 @@ class _Runner:
         width = (self.options.concurrency or DEFAULT_SCHEMA_CONCURRENCY) if tenanted else 1
         limiter = anyio.CapacityLimiter(width)
         if self.options.sql:
+            if database.url:  # the dialect comes from it: it must parse
+                _engines.check_url(database)
             targets = static_targets(database, backend_name(database))
             tenancy = _tenants.tenancy_for(backend_name(database)) if tenanted else None
             shared = _Shared(loaded, graph, None, tenancy, limiter)
