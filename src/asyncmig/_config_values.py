@@ -374,6 +374,9 @@ class Values:
             return (tuple(split_names(listed)), None) if ini else (None, listed.strip() or None)
         if isinstance(listed, list) and all(isinstance(s, str) and s.strip() for s in listed):
             return tuple(s.strip() for s in listed), None
+        if isinstance(listed, list):
+            bad = next(s for s in listed if not (isinstance(s, str) and s.strip()))
+            raise self.error("schemas", f"expected schema names (strings), got {bad!r} in the list")
         raise self._wrong("schemas", "a list of schema names or an SQL query string", listed)
 
     def naming_convention(self, *, ini: bool) -> dict[str, str]:

@@ -511,6 +511,8 @@ ROWS = [
             + script("bbb222", "aaa111")
         },
     ),
+    Row("empty-target", ("upgrade", ""), 1, "the revision target is empty"),
+    Row("schemas-not-strings", ("current",), 1, "got 1 in the list", toml("schemas = [1, 2]")),
     # -- item 2: what a failed step says is true for the dialect
     Row(
         "failing-step",

@@ -58,6 +58,11 @@ class Resolver:
 
     def ident(self, ident: str, branch: str | None = None) -> str:
         """A full id, label or unique prefix, optionally checked to be on `branch`."""
+        if not ident.strip():  # a prefix of every id, and never what was meant
+            raise errors.UnknownRevision(
+                ident,
+                "the revision target is empty; give a revision id, head, base or a branch label",
+            )
         branch_rev = self.branch(branch) if branch else None
         found = self.graph.exact(ident)
         if found is None:
