@@ -331,3 +331,10 @@ async def test_sqlite_auto_batch_recreates_as_alembic_decides(
     await run(sqlite_url, upgrade)
     # only a table rebuilt by ALTER TABLE ... RENAME TO has its name quoted
     assert (await _sqlite_sql(sqlite_url, "item")).startswith('CREATE TABLE "item"') is recreated
+
+
+def test_not_null_add_column_without_default_is_a_plain_alter_on_sqlite() -> None:
+    """ADD COLUMN n NOT NULL with no default stays an ALTER, as under Alembic (no recreate)."""
+    column = sa.Column("n", sa.Integer, nullable=False)
+    sql = offline("sqlite", lambda op: op.add_column("t", column))
+    assert sql == "ALTER TABLE t ADD COLUMN n INTEGER NOT NULL;\n\n"

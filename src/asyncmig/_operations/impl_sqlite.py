@@ -81,13 +81,10 @@ class SQLiteImpl(DialectImpl):
             return bool(set(operation.changes()) - {"new_column_name", "comment"})
         if isinstance(operation, AddColumnOp):
             column = operation.column
-            # a CHECK inside the column is part of ADD COLUMN, which SQLite takes as it is
-            return bool(
-                column.primary_key
-                or column.unique
-                or column.foreign_keys
-                or (not column.nullable and column.server_default is None)
-            )
+            # a CHECK inside the column is part of ADD COLUMN, which SQLite takes as it
+            # is; so is NOT NULL without a default (refused only if the table has rows,
+            # which a recreate could not fill either)
+            return bool(column.primary_key or column.unique or column.foreign_keys)
         if isinstance(operation, DropColumnOp):
             return self._drop_needs_recreate(operation)
         return False
