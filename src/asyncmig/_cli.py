@@ -720,10 +720,44 @@ def _reader_gone() -> int:
     return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal ended
 
 
+_VALUED_GLOBALS = frozenset({"-c", "--config", "-x", "--db", "--url"})
+_FLAG_GLOBALS = frozenset({"-q", "--quiet", "--traceback", "-h", "--help", "--version"})
+
+
+def _misplaced_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """A usage error saying where a command's option goes when it was given before the command."""
+    commands = set(_subcommands(parser))
+    tokens = list(argv)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in commands or token == "--":
+            return
+        name = token.split("=", 1)[0]
+        if name in _VALUED_GLOBALS:
+            index += 1 if "=" in token else 2
+            continue
+        if token.startswith("-") and name not in _FLAG_GLOBALS and len(token) > 1:
+            following = next((t for t in tokens[index + 1 :] if t in commands), "COMMAND")
+            parser.error(
+                f"{name} is not a global option; give it after the command: "
+                f"asyncmig {following} {name} ..."
+            )
+        index += 1
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:  # argparse keeps its subparsers among the actions
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     _tolerant_streams()
     parser = build_parser()
+    _misplaced_option(parser, sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     _merge_globals(args)
     if getattr(args, "wait", None) is not None and not args.check_heads:

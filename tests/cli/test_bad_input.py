@@ -639,6 +639,13 @@ ROWS = [
     Row("concurrency-zero", ("upgrade", "head", "--concurrency", "0"), 2, "1 or more"),
     Row("unknown-command", ("upgrayedd",), 2, "invalid choice"),
     Row("downgrade-needs-target", ("downgrade",), 2, "required"),
+    Row(
+        "command-option-before-command",
+        ("--concurrency", "2", "upgrade"),
+        2,
+        "give it after the command: asyncmig upgrade --concurrency",
+    ),
+    Row("sql-before-command", ("--sql", "upgrade", "head"), 2, "--sql is not a global option"),
     # -- global options in either position, and degraded output
     Row("quiet-after-command", ("history", "-q"), 0, "aaa111"),
     Row("config-after-command", ("heads", "-c", "asyncmig.toml"), 0, "bbb222 (head)"),
