@@ -315,8 +315,22 @@ def test_values_are_cast_only_where_the_type_affinity_changes() -> None:
             ),
             True,
         ),
+        (
+            lambda batch: batch.add_column(
+                sa.Column("kind", sa.Enum("a", "b", name="ck_kind", create_constraint=True))
+            ),
+            True,
+        ),
     ],
-    ids=["rename", "drop-column", "table-comment", "add-column", "create-index", "sql-default"],
+    ids=[
+        "rename",
+        "drop-column",
+        "table-comment",
+        "add-column",
+        "create-index",
+        "sql-default",
+        "enum-check",
+    ],
 )
 async def test_sqlite_auto_batch_recreates_as_alembic_decides(
     sqlite_url: str, directive: Any, recreated: bool

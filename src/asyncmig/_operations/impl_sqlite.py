@@ -102,6 +102,11 @@ class SQLiteImpl(DialectImpl):
                     return True
                 if isinstance(default, Computed) and default.persisted:
                     return True
+                # Alembic's batch adds the table-level constraints a column brings (an
+                # Enum's or Boolean's CHECK, UNIQUE, FOREIGN KEY) as separate directives
+                probe = Table("_probe", sa.MetaData(), op.column._copy())
+                if any(c is not probe.primary_key for c in probe.constraints):
+                    return True
             elif isinstance(op, RECREATABLE) and not isinstance(op, (CreateIndexOp, DropIndexOp)):
                 return True
         return False
