@@ -20,6 +20,7 @@ op.create_table(
 op.get_bind().execute(
     sa.text("INSERT INTO half (id, v) VALUES (:i, :v)"), {"i": 1, "v": "param-secret"}
 )
+op.execute("UPDATE half SET v = 'literal-secret'")
 raise RuntimeError("boom")
 """
 
@@ -39,9 +40,11 @@ async def test_mariadb_failure_says_partly_applied_and_lists_statements(
     assert "CREATE TABLE half" in text
     assert "INSERT INTO half" in text
     assert "param-secret" not in text
+    assert "literal-secret" not in text
+    assert "SET v = '***'" in text
     assert "`asyncmig stamp r2`" in text
     assert "the version table says r1" in text
-    assert len(error.statements) == 2
+    assert len(error.statements) == 3
     assert "half" in await tables(mariadb_url)  # the truth the message tells
     assert await versions(mariadb_url) == ["r1"]
     assert report.to_dict()["databases"][0]["error"] == text

@@ -8,6 +8,7 @@ modules are imported beforehand, in a worker thread (:func:`load_modules`).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sqlalchemy import event
 
 from .._proxy import activated
 from .._script.loader import alembic_aliases
+from .._urls import mask_text
 from ..errors import AsyncmigError, MigrationFailed, ScriptError
 from . import version_table as vt
 from .context import MigrationContext
@@ -169,6 +171,7 @@ def run_unit(context: MigrationContext, unit: Unit, setup: TargetSetup) -> None:
 
 
 ROLLED_BACK = "its transaction was rolled back"
+_LITERAL = re.compile(r"'(?:[^'\\]|''|\\.)*'")
 # How many statements a partly applied step's error lists, and how much of each.
 _SHOWN_STATEMENTS = 5
 _STATEMENT_WIDTH = 80
@@ -183,7 +186,10 @@ def _recording(context: MigrationContext, statements: list[str]) -> Iterator[Non
         return
 
     def record(*args: Any) -> None:
-        statements.append(" ".join(str(args[2]).split()))
+        # The SQL text only: parameters never; quoted literals (a password in
+        # CREATE USER ... IDENTIFIED BY '...') masked.
+        text = _LITERAL.sub("'***'", " ".join(str(args[2]).split()))
+        statements.append(mask_text(text))
 
     event.listen(connection, "after_cursor_execute", record)
     try:
