@@ -212,3 +212,17 @@ async def test_sqlite_recreate_keeps_reflected_unnamed_constraints_unnamed(
     assert "UNIQUE (a)" in sql[0]
     assert "FOREIGN KEY(rid) REFERENCES r (id)" in sql[0]
     assert "CONSTRAINT" not in sql[0]
+
+
+def test_configured_convention_leaves_a_types_unnamed_check_unnamed() -> None:
+    """A Boolean's unnamed CHECK stays unnamed under a configured %(constraint_name)s pattern."""
+
+    def upgrade(op: Any) -> None:
+        op.create_table("t", sa.Column("b", sa.Boolean(create_constraint=True)))
+        op.add_column("t", sa.Column("c", sa.Boolean(create_constraint=True)))
+
+    assert offline("mariadb", upgrade, opts=OPTED_IN) == (
+        "CREATE TABLE t (\n    b BOOL, \n    CHECK (b IN (0, 1))\n);\n\n"
+        "ALTER TABLE t ADD COLUMN c BOOL;\n\n"
+        "ALTER TABLE t ADD CHECK (c IN (0, 1));\n\n"
+    )

@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import MetaData
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.schema import Constraint, Index, Table
+from sqlalchemy.schema import CheckConstraint, Constraint, Index, Table
+from sqlalchemy.sql import base as sa_base
 from sqlalchemy.sql.elements import conv
 from sqlalchemy.sql.schema import DEFAULT_NAMING_CONVENTION as _SQLALCHEMY_DEFAULT
 
@@ -34,6 +35,7 @@ __all__ = (
     "convention_for",
     "metadata_for",
     "name_for",
+    "settle_type_checks",
     "target_convention",
 )
 
@@ -109,6 +111,20 @@ def convention_for(opts: Mapping[str, Any], *, with_default: bool | None = None)
 def metadata_for(opts: Mapping[str, Any]) -> MetaData:
     """A scratch MetaData carrying the convention that names a directive's objects."""
     return MetaData(naming_convention=convention_for(opts))
+
+
+def settle_type_checks(table: Table) -> None:
+    """Leave unnamed the CHECKs a type makes (Boolean, Enum) that a configured pattern cannot name.
+
+    SQLAlchemy names those at compile time, past where :class:`_NameIfNamed` can decline.
+    """
+    pattern = table.metadata.naming_convention.get("ck")
+    if not isinstance(pattern, _NameIfNamed):
+        return
+    unnamed = getattr(sa_base, "_NONE_NAME", None)
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint) and constraint.name is unnamed:
+            constraint.name = None
 
 
 def name_for(item: Constraint | Index, table: Table, convention: Mapping[Any, Any]) -> str | None:

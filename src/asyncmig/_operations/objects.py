@@ -59,6 +59,7 @@ def table(
     """A Table named `name` holding `items`, on a MetaData with the target's convention."""
     metadata = naming.metadata_for(opts)
     built = Table(name, metadata, *items, schema=schema, **kw)
+    naming.settle_type_checks(built)
     # foreign keys need the tables they point at to exist in the same MetaData to compile
     for fk in built.foreign_key_constraints:
         for element in fk.elements:
