@@ -196,7 +196,37 @@ def _sqlite_master(conn: Connection) -> dict[str, str | None]:
     rows = conn.exec_driver_sql(
         "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
     )
-    return {f"{kind} {name}": normalise_sql(sql) for kind, name, sql in rows}
+    found = {}
+    for kind, name, sql in rows:
+        text = normalise_sql(sql)
+        found[f"{kind} {name}"] = _constraints_sorted(text) if kind == "table" and text else text
+    return found
+
+
+_TABLE_CONSTRAINT = re.compile(r"^(CONSTRAINT|PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY)\b", re.I)
+
+
+def _constraints_sorted(create: str) -> str:
+    """A CREATE TABLE with its table-level constraints sorted; columns keep their order.
+
+    The order of table constraints means nothing to SQLite, and Alembic's own batch
+    recreate does not keep one (it varies from run to run), so it is not compared.
+    """
+    start = create.find("(")
+    if start < 0 or not create.endswith(")"):
+        return create
+    parts, depth, current = [], 0, []
+    for char in create[start + 1 : -1]:
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        depth += (char == "(") - (char == ")")
+        current.append(char)
+    parts.append("".join(current))
+    columns = [part for part in parts if not _TABLE_CONSTRAINT.match(part)]
+    constraints = sorted(part for part in parts if _TABLE_CONSTRAINT.match(part))
+    return create[: start + 1] + ",".join(columns + constraints) + ")"
 
 
 def _version_rows(conn: Connection, inspector: Inspector) -> list[str] | None:
