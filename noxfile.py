@@ -22,9 +22,12 @@ def _install(session: nox.Session, *groups: str) -> None:
 
 
 def _run_tests(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
-    """Install the package and the tests group, then run pytest with `args` and posargs."""
+    """Install the package and the tests group, then run pytest with `args` and posargs.
+
+    tests/compat needs Alembic (the compat group) and runs in its own session, `compat`.
+    """
     _install(session, "tests")
-    session.run("pytest", *args, *session.posargs, env=env or {})
+    session.run("pytest", "--ignore=tests/compat", *args, *session.posargs, env=env or {})
 
 
 @nox.session
@@ -47,6 +50,23 @@ def tests_mariadb(session: nox.Session) -> None:
     name = "ASYNCMIG_TEST_MARIADB_URL"
     url = os.environ.get(name, SERVER_DEFAULTS[name])
     _run_tests(session, "-m", "mariadb", env={name: url, "ASYNCMIG_TEST_REQUIRE_SERVERS": "1"})
+
+
+@nox.session
+def compat(session: nox.Session) -> None:
+    """Differential tests against real Alembic on SQLite, PostgreSQL and MariaDB.
+
+    The servers default to the local ones and must be reachable (nothing is skipped).
+    `nox -s compat -- --long` runs thousands of generated histories instead of 200.
+    """
+    _install(session, "compat")  # includes the tests group
+    env = {name: os.environ.get(name, default) for name, default in SERVER_DEFAULTS.items()}
+    env["ASYNCMIG_TEST_REQUIRE_SERVERS"] = "1"
+    args = list(session.posargs)
+    if "--long" in args:
+        args.remove("--long")
+        env["ASYNCMIG_COMPAT_LONG"] = "1"
+    session.run("pytest", "tests/compat", "-n", "2", *args, env=env)
 
 
 @nox.session
