@@ -24,6 +24,7 @@ from ._commands.database import is_at_head as is_at_head
 from ._commands.database import stamp as stamp
 from ._commands.database import upgrade as upgrade
 from ._commands.database import wait_for_head as wait_for_head
+from ._commands.lint import lint as lint
 from ._commands.scripts import branches as branches
 from ._commands.scripts import edit as edit
 from ._commands.scripts import heads as heads
@@ -35,6 +36,8 @@ from ._commands.scripts import revision as revision
 from ._commands.scripts import show as show
 from ._config import Config as Config
 from ._config import DatabaseConfig as DatabaseConfig
+from ._lint.report import LintFinding as LintFinding
+from ._lint.report import LintReport as LintReport
 from ._proxy import context as context
 from ._proxy import op as op
 from ._reports import AutogenRevision as AutogenRevision
@@ -56,6 +59,7 @@ __all__ = (
     "is_at_head",
     "wait_for_head",
     "check",
+    "lint",
     # script commands
     "revision",
     "merge",
@@ -77,6 +81,8 @@ __all__ = (
     "CheckReport",
     "Difference",
     "AutogenRevision",
+    "LintReport",
+    "LintFinding",
     # inside migration scripts
     "op",
     "context",

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._commands import autogen as autogen_commands
 from ._commands import database as db_commands
+from ._commands import lint as lint_commands
 from ._commands import scripts as script_commands
 from ._config import Config, parse_x_arguments
 from ._reports import DatabaseReport, RevisionInfo, RunReport, StepReport
@@ -229,6 +230,7 @@ async def _autogenerate(args: argparse.Namespace) -> int:
     if info.empty:
         print("No changes detected; the new revision is empty.")
     print(f"Generating {info.path} ...  done")
+    await _lint_written(args, info.revision)
     return 0
 
 
@@ -433,6 +435,40 @@ def _check_heads(
             "right, record where the database really is with `asyncmig stamp <revision>`"
         )
     raise CommandError(f"not at head: {', '.join(behind)}; run `asyncmig upgrade head`")
+
+
+# -- lint ---------------------------------------------------------------------------------
+
+
+async def _lint(args: argparse.Namespace) -> int:
+    from ._lint.text import report_lines
+
+    report = await lint_commands.lint(
+        _load_config(args), args.rev_range, all_revisions=args.all, databases=args.db or None
+    )
+    if args.json:
+        _print_json(report.to_dict())
+    elif not args.quiet or not report.ok:
+        print("\n".join(report_lines(report)))
+    return 0 if report.ok else 1
+
+
+async def _lint_written(args: argparse.Namespace, revision: str) -> None:
+    """The lint findings of the script autogenerate just wrote (they never fail it)."""
+    from ._lint.text import finding_lines
+
+    try:
+        report = await lint_commands.lint(_load_config(args), revision, databases=args.db or None)
+    except AsyncmigError as exc:
+        print(f"lint: the new revision was not linted: {exc}")
+        return
+    for finding in report.findings:
+        print("\n".join(finding_lines(finding, database=len(report.revisions) > 1)))
+    if report.findings:
+        print(
+            f"lint: {len(report.findings)} finding(s) in {revision}; edit the script, or "
+            "suppress one with `# asyncmig: allow <rule-id> -- <reason>`"
+        )
 
 
 # -- parser -------------------------------------------------------------------------------
@@ -694,6 +730,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(cmd)
 
     cmd = command("check", autogen_commands.check, _check)
+    _add_json(cmd)
+
+    cmd = command("lint", lint_commands.lint, _lint)
+    cmd.add_argument(
+        "rev_range",
+        nargs="?",
+        metavar="REV-RANGE",
+        help="start:end, or one revision (default: those the database has not applied)",
+    )
+    cmd.add_argument("--all", action="store_true", help="lint every revision")
     _add_json(cmd)
     return parser
 
