@@ -471,6 +471,41 @@ async def _lint_written(args: argparse.Namespace, revision: str) -> None:
         )
 
 
+async def _test_history(args: argparse.Namespace) -> int:
+    """Run the history checks (the pytest plugin's, by the same names) on each database."""
+    import tempfile
+    from pathlib import Path
+
+    from .testing._checks import CheckOptions, CheckResult, check_history
+
+    skip: dict[str, str] = {}
+    for item in args.skip or []:
+        rev, sep, reason = item.partition("=")
+        if not sep or not rev or not reason:
+            args.command_parser.error(f"--skip expects REVISION=REASON, not {item!r}")
+        skip[rev] = reason
+
+    def show(result: CheckResult) -> None:
+        status = "skip" if result.skipped else "ok" if result.ok else "FAIL"
+        line = f"{status} {result.name} [{result.database}]"
+        if result.message and (not result.ok or not args.quiet):
+            line += f": {result.message}"
+        if result.ok and args.quiet:
+            return
+        print(line, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="asyncmig-checks-") as folder:
+        results = await check_history(
+            _load_config(args),
+            checks=args.check or None,
+            databases=args.db or None,
+            options=CheckOptions(start=args.start, skip=skip),
+            folder=Path(folder),
+            on_result=show,
+        )
+    return 0 if all(result.ok for result in results) else 1
+
+
 # -- parser -------------------------------------------------------------------------------
 
 
@@ -731,6 +766,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = command("check", autogen_commands.check, _check)
     _add_json(cmd)
+
+    cmd = command("test-history", _test_history, _test_history, "test_history")
+    cmd.add_argument(
+        "--check", action="append", metavar="NAME", help="run only this check (repeatable)"
+    )
+    cmd.add_argument("--start", metavar="REV", help="the revision the stairway starts from")
+    cmd.add_argument(
+        "--skip",
+        action="append",
+        metavar="REV=REASON",
+        help="a revision the stairway does not step down and up, and why (repeatable)",
+    )
 
     cmd = command("lint", lint_commands.lint, _lint)
     cmd.add_argument(
