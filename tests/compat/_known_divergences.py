@@ -72,3 +72,26 @@ KNOWN: dict[str, str] = {
     "alter_column_identity_add": "alter_column(server_default=sa.Identity()) adds no identity",
     "create_index_pg_include": "create_index(postgresql_include=[...]) fails with KeyError",
 }
+
+# Offline (--sql) cases, keyed like KNOWN; see _offline.py for what is normalised.
+KNOWN_OFFLINE: dict[str, str] = {
+    "framing-sqlite": "--sql on SQLite wraps steps in BEGIN/COMMIT; Alembic emits none there",
+    "column_comment_quotes": "a % in a comment: Alembic's --sql prints %% (pyformat escaping), asyncmig %",
+    "add_column_check_named": "--sql add_column drops the CheckConstraint inside the Column",
+    "add_column_check_unnamed": "--sql add_column drops the CheckConstraint inside the Column",
+    "add_column_check_jsonb": "--sql add_column drops the CheckConstraint inside the Column",
+    "add_column_index_unique-sqlite": "--sql on SQLite refuses add_column(index=True, unique=True) (wants a recreate)",
+    "create_index_pg_include": "create_index(postgresql_include=[...]) fails with KeyError",
+    "create_primary_key_unnamed": "--sql: unnamed primary key rendered with asyncmig's convention name pk_t",
+    "alter_column_identity_add": "alter_column(server_default=sa.Identity()) renders DROP DEFAULT, not ADD GENERATED",
+    **{
+        f"alter_column_{name}-postgresql": "PG rename renders RENAME COLUMN a TO b; Alembic: RENAME a TO b"
+        for name in ("rename", "rename_keeps_default", "combined")
+    },
+    "batch_alter_rename_auto-postgresql": "PG rename renders RENAME COLUMN a TO b; Alembic: RENAME a TO b",
+    "batch_alter_rename_auto-mariadb": "MariaDB rename renders CHANGE COLUMN a b; Alembic: CHANGE a b",
+    **{
+        f"alter_column_{name}-mariadb": "MariaDB rename renders CHANGE COLUMN a b; Alembic: CHANGE a b"
+        for name in ("rename", "rename_keeps_default", "combined")
+    },
+}
