@@ -33,7 +33,7 @@ from ._servers import Server, TemplateState, server_for
 __all__ = ("Clone", "Templates", "with_url")
 
 PREFIX = "asyncmig_tpl_"
-CLONE_PREFIX = "asyncmig_t_"
+CLONE_PREFIX = "asyncmig_clone_"
 
 
 @dataclass(frozen=True)
