@@ -128,6 +128,43 @@ op.create_index("ix_child_label", "child", ["label", "qty"], unique=True)""",
     ),
 ]
 
+INDEXES += [
+    Case(
+        "create_index_desc",
+        'op.create_index("ix_child_qty_desc", "child", [sa.text("qty DESC")])',
+        'op.drop_index("ix_child_qty_desc", table_name="child")',
+    ),
+    Case(
+        "create_table_inline_partial_index",
+        """
+op.create_table(
+    "t",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("a", sa.Integer),
+    sa.Index("ix_t_a_part", "a", postgresql_where=sa.text("a > 1"), sqlite_where=sa.text("a > 1")),
+)""",
+        'op.drop_table("t")',
+        backends=("sqlite", "postgresql"),
+    ),
+    Case(
+        "create_table_inline_expression_index",
+        """
+op.create_table(
+    "t",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("a", sa.String(10)),
+    sa.Index("ix_t_lower_a", sa.text("lower(a)")),
+)""",
+        'op.drop_table("t")',
+        backends=("sqlite", "postgresql"),
+    ),
+    Case(
+        "drop_index_if_exists",
+        'op.drop_index("ix_nothing", table_name="child", if_exists=True)',
+        backends=("sqlite", "postgresql"),
+    ),
+]
+
 CONSTRAINTS = [
     Case(
         "create_unique_named",
