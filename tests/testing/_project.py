@@ -84,6 +84,7 @@ def write_project(
     steps: Sequence[Step] = LINEAR,
     *,
     models: str | None = None,
+    module: str = "models_mod",
     extra: str = "",
 ) -> Path:
     """An asyncmig.toml and its scripts under `root`; returns the config file."""
@@ -104,8 +105,9 @@ def write_project(
         )
     lines = ['script_location = "%(here)s/migrations"', f"url = {url!r}"]
     if models is not None:
-        (root / "models_mod.py").write_text(models)
-        lines.append('target_metadata = "models_mod:metadata"')
+        # A module name per test: a module once imported stays in sys.modules.
+        (root / f"{module}.py").write_text(models)
+        lines.append(f'target_metadata = "{module}:metadata"')
         lines.append('prepend_sys_path = ["%(here)s"]')
     config = root / "asyncmig.toml"
     config.write_text("\n".join(lines) + "\n" + extra)

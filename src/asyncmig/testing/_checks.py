@@ -105,14 +105,15 @@ async def _valid_ids(templates: Templates, options: CheckOptions) -> str:
 
 @_check
 async def _no_orphan_branches(templates: Templates, options: CheckOptions) -> str:
-    """Every parent exists, and a second base of one history has a branch label."""
+    """Every parent exists, and of several bases at most one lacks a branch label."""
     try:
         graph = await _graph(templates)
     except DependencyError as exc:
         raise _Finding(str(exc)) from None
     bases = graph.bases
-    orphans = [rev for rev in bases if len(bases) > 1 and not graph.get(rev).branch_labels]
-    if orphans:
+    # One history may go unlabelled; every other base must say which history it starts.
+    orphans = [rev for rev in bases if not graph.get(rev).branch_labels]
+    if len(orphans) > 1:
         listed = ", ".join(_where(graph, rev) for rev in orphans)
         raise _Finding(
             f"unlabelled base revision(s) beside others: {listed}; "
