@@ -55,6 +55,13 @@ CASES = [
         'op.execute("ALTER TABLE account ADD COLUMN r float8 DEFAULT 0.5")',
     ),
     (
+        "adding-volatile-default",
+        "postgresql",
+        "error",
+        'op.add_column("account", sa.Column("r", sa.Float, server_default=sa.func.random()))',
+        'op.add_column("account", sa.Column("note", sa.Text, server_default="random()"))',
+    ),
+    (
         "changing-column-type",
         "postgresql",
         "error",
@@ -279,3 +286,22 @@ async def test_table_created_earlier_in_the_range_is_not_existing(tmp_path: Path
     assert whole.findings == []
     alone = await asyncmig.lint(config, "r1:r2")
     assert [f.rule for f in alone.findings if f.severity == "error"] == ["dropping-column"]
+
+
+async def test_one_transaction_for_all_steps_carries_enum_values_over(tmp_path: Path) -> None:
+    """With transaction_per_migration = false a value added in r2 and used in r3 is flagged."""
+    steps = (
+        "op.execute(\"ALTER TYPE mood ADD VALUE 'meh'\")",
+        "op.execute(\"UPDATE account SET mood = 'meh'\")",
+    )
+    per_step = project(tmp_path / "a", OFFLINE_URLS["postgresql"], *steps)
+    one = project(
+        tmp_path / "b",
+        OFFLINE_URLS["postgresql"],
+        *steps,
+        extra="transaction_per_migration = false\n",
+    )
+    rule = "enum-value-used-in-same-transaction"
+    assert rule not in [f.rule for f in (await asyncmig.lint(per_step, "r1:r3")).findings]
+    found = [(f.rule, f.revision) for f in (await asyncmig.lint(one, "r1:r3")).findings]
+    assert (rule, "r3") in found

@@ -84,7 +84,10 @@ def _add_column(table: str | None, column: Any) -> Fact:
         detail={
             "not_null": column.nullable is False,
             "has_default": default is not None or generated,
-            "volatile": volatile_call(str(arg)) if arg is not None else None,
+            # a plain string default is a quoted literal, never a call
+            "volatile": volatile_call(str(arg))
+            if arg is not None and not isinstance(arg, str)
+            else None,
         },
     )
 

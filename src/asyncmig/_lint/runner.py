@@ -106,7 +106,8 @@ async def _lint_one(
             env_module=loaded.env_module,
         )
     )
-    opts["starting_rev"] = start or None
+    # as offline rendering passes it: one revision as a string, several as a tuple
+    opts["starting_rev"] = start[0] if len(start) == 1 else (start or None)
     setup = TargetSetup(config, database.name, None, loaded.directory, request, opts)
     await anyio.to_thread.run_sync(load_modules, setup, units)
     captures, context = await anyio.to_thread.run_sync(capture_units, setup, units, database.url)
