@@ -44,7 +44,7 @@ from tests.compat._harness import (
     write_scripts,
 )
 
-pytestmark = pytest.mark.postgresql
+pytestmark = [pytest.mark.compat, pytest.mark.postgresql]
 
 _HEADER = """
 import sqlalchemy as sa
