@@ -1,0 +1,144 @@
+"""The pytest plugin in an inner pytest session: fixtures, history checks, pytest-xdist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from asyncmig import Config
+from asyncmig.testing import Templates
+from tests import _servers
+
+from ._project import Step, linear, write_project
+
+pytest_plugins = ["pytester"]
+
+INNER_TESTS = """
+import asyncio
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import asyncmig
+from asyncmig.testing import *  # noqa: F403
+from asyncmig.testing import with_url
+
+
+async def _query(url, *statements):
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = None
+            for statement in statements:
+                result = await conn.execute(sa.text(statement))
+            return result.all()
+    finally:
+        await engine.dispose()
+
+
+def test_head(asyncmig_database):
+    assert asyncio.run(_query(asyncmig_database, "SELECT label FROM account")) == [("seed",)]
+
+
+def test_each_test_gets_its_own(asyncmig_database):
+    rows = asyncio.run(
+        _query(asyncmig_database, "INSERT INTO item (id) VALUES (5)", "SELECT id FROM item")
+    )
+    assert rows == [(5,)]
+
+
+def test_engine(asyncmig_engine):
+    async def count():
+        async with asyncmig_engine.connect() as conn:
+            return (await conn.execute(sa.text("SELECT COUNT(*) FROM item"))).scalar()
+
+    assert asyncio.run(count()) == 0
+
+
+def test_data_migration(asyncmig_database_at, asyncmig_config):
+    url = asyncmig_database_at("{before}")
+    assert asyncio.run(_query(url, "SELECT COUNT(*) FROM account")) == [(0,)]
+    asyncio.run(asyncmig.upgrade(with_url(asyncmig_config, "main", url), "+1"))
+    assert asyncio.run(_query(url, "SELECT label FROM account")) == [("seed",)]
+"""
+
+
+@pytest.fixture
+def drop_templates() -> Iterator[list[Path]]:
+    """After the test, drop the templates the inner sessions of the listed projects left.
+
+    Request it before ``pytester``: pytester forgets the modules a test imported, and a
+    driver imported again in one process crashes it, so no database work may happen
+    while pytester's snapshot is active.
+    """
+    projects: list[Path] = []
+    yield projects
+    for root in projects:
+        config = Config.load(root / "asyncmig.toml")
+
+        async def drop(config: Config = config, root: Path = root) -> None:
+            templates = Templates(config, "main", folder=root / "templates")
+            history = (await templates.name("head"))[: len("asyncmig_tpl_") + 7]
+            for _, name in await templates.server.templates(history):
+                await templates.server.drop(name)
+            await templates.close()
+
+        _servers._run(drop)
+
+
+def _project(pytester: pytest.Pytester, url: str, tag: str, counter: Path) -> None:
+    steps = list(linear(tag))
+    first = steps[0]
+    steps[0] = Step(
+        first.rev,
+        None,
+        f"with open({str(counter)!r}, 'a') as counter:\n    counter.write('built\\n')\n"
+        f"{first.upgrade}",
+        first.downgrade,
+    )
+    write_project(pytester.path, url, steps)
+    pytester.makeini("[pytest]\nasyncmig_template_dir = templates\n")
+    pytester.makepyfile(test_inner=INNER_TESTS.replace("{before}", f"c3{tag}"))
+
+
+@pytest.mark.slow
+def test_fixtures_and_checks_in_one_session(
+    any_database_url: str, drop_templates: list[Path], pytester: pytest.Pytester, tag: str
+) -> None:
+    """Without any conftest, the fixtures work and the star-imported checks are collected."""
+    counter = pytester.path / "builds.txt"
+    _project(pytester, any_database_url, tag, counter)
+    drop_templates.append(pytester.path)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=11, skipped=1)
+
+
+@pytest.mark.slow
+def test_two_xdist_workers_share_templates(
+    any_database_url: str, drop_templates: list[Path], pytester: pytest.Pytester, tag: str
+) -> None:
+    """With -n 2 both workers clone from one template, built once under the server's lock."""
+    counter = pytester.path / "builds.txt"
+    _project(pytester, any_database_url, tag, counter)
+    drop_templates.append(pytester.path)
+    only_fixtures = "test_head or test_each or test_engine or test_data"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-k", only_fixtures)
+    result.assert_outcomes(passed=4)
+    # One build for head and one for c3, however many workers and tests cloned them.
+    assert counter.read_text() == "built\n" * 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
+def test_a_failing_check_fails_its_test(
+    any_database_url: str, pytester: pytest.Pytester, tag: str
+) -> None:
+    """Two heads fail test_single_head with the check's message, and nothing else."""
+    steps = (*linear(tag), Step(f"x8{tag}", f"b2{tag}", "pass", "pass"))
+    write_project(pytester.path, any_database_url, steps)
+    pytester.makepyfile(test_history="from asyncmig.testing import *  # noqa: F403\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "single_head")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*single_head ?main?: several heads in one history*x8{tag}*"])
