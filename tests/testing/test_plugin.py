@@ -142,3 +142,24 @@ def test_a_failing_check_fails_its_test(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "single_head")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*single_head ?main?: several heads in one history*x8{tag}*"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
+def test_config_option_names_the_project(
+    any_database_url: str, pytester: pytest.Pytester, tag: str
+) -> None:
+    """--asyncmig-config finds a project outside the rootdir; a wrong path is a one-line error."""
+    write_project(pytester.path / "db", any_database_url, linear(tag))
+    pytester.makepyfile(
+        test_one="def test_head(asyncmig_database):\n    assert asyncmig_database\n"
+    )
+    good = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--asyncmig-config=db/asyncmig.toml"
+    )
+    good.assert_outcomes(passed=1)
+    bad = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--asyncmig-config=nope.toml")
+    assert bad.ret != 0
+    bad.stdout.fnmatch_lines(["*asyncmig: error: *nope.toml*"])
+    assert "Traceback" not in bad.stdout.str()
+    assert "_plugin.py" not in bad.stdout.str()

@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -81,6 +81,11 @@ def _admin_urls(lines: list[str]) -> dict[str | None, str]:
     return found
 
 
+def _error(message: str) -> NoReturn:
+    # A finding about the project's setup, not a bug of the plugin: one line, no traceback.
+    pytest.fail(f"asyncmig: error: {message}", pytrace=False)
+
+
 class _State:
     """Per pytest session: the configuration, the loop and one template cache per database."""
 
@@ -92,9 +97,7 @@ class _State:
         self._clone_folder: Path | None = None
 
     def option(self, name: str) -> Any:
-        given = self._pytest.getoption(
-            name.replace("asyncmig_", "asyncmig-").replace("_", "-"), None
-        )
+        given = self._pytest.getoption(name, None)  # --asyncmig-x has dest asyncmig_x
         return given if given else self._pytest.getini(name)
 
     @property
@@ -105,7 +108,7 @@ class _State:
             try:
                 self._config = Config.load(root / path if path else None, cwd=root)
             except AsyncmigError as exc:
-                raise pytest.UsageError(f"asyncmig: error: {exc}") from None
+                _error(str(exc))
         return self._config
 
     def names(self) -> list[str]:
@@ -113,8 +116,8 @@ class _State:
         names = list(self.config.databases)
         unknown = sorted(set(wanted) - set(names))
         if unknown:
-            raise pytest.UsageError(
-                f"asyncmig: error: asyncmig_databases names {', '.join(unknown)}, "
+            _error(
+                f"asyncmig_databases names {', '.join(unknown)}, "
                 f"which the configuration does not have (it has {', '.join(names)})"
             )
         return wanted or names
@@ -156,7 +159,7 @@ class _State:
                     keep=int(self._pytest.getini("asyncmig_keep_templates")),
                 )
             except AsyncmigError as exc:
-                raise pytest.UsageError(f"asyncmig: error: {exc}") from None
+                _error(str(exc))
         return self._templates[name]
 
     def close(self) -> None:
