@@ -13,7 +13,8 @@ time those drops still take after the last clone is printed on its own line.
 mean to N (said in the output).  Target: (b) <= 0.05x (a).
 
 Usage: ``python benchmarks/templates.py [--revisions 500] [--tests 50]
-[--migrate-samples 50] [--postgresql-url URL | --no-postgresql] [--mariadb-url URL]``
+[--migrate-samples 50] [--no-sqlite]
+[--postgresql-url URL | --no-postgresql] [--mariadb-url URL]``
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--migrate-samples", type=int, default=None)
     parser.add_argument("--postgresql-url", default=DEFAULT_PG)
     parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--mariadb-url", help="also measure MariaDB (table copy vs migrate)")
     args = parser.parse_args(argv)
     args.migrate_samples = args.migrate_samples or args.tests
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
         # A fresh history per run: the template key must not hit one a previous run left.
         (root / "migrations" / "env.py").write_text(f"# run {uuid.uuid4().hex}\n")
         sqlite_url = f"sqlite+aiosqlite:///{root}/asyncmig.db"
-        asyncio.run(bench("sqlite", sqlite_url, root, args))
+        if not args.no_sqlite:
+            asyncio.run(bench("sqlite", sqlite_url, root, args))
         if not args.no_postgresql:
             asyncio.run(bench("postgresql", args.postgresql_url, root, args))
         if args.mariadb_url:
