@@ -9,6 +9,8 @@ import pytest
 
 from tests.compat._harness import AlembicFailed, Backend, check_history, diff
 
+pytestmark = pytest.mark.compat
+
 HEADER = '''"""{message}"""
 from alembic import op
 import sqlalchemy as sa
