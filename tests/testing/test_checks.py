@@ -188,3 +188,21 @@ async def test_models_match(
     result = await _run(make_templates(root=bad), "models_match")
     assert not result.ok
     assert "extra" in result.message
+
+
+@sqlite_only
+async def test_stairway_walks_branches_and_merges(
+    make_templates: Any, tmp_path: Path, tag: str
+) -> None:
+    """Two branches and their merge step down and up; a leak on one branch is found there."""
+    a1, b2 = linear(tag)[:2]
+    merge = Step(f"m9{tag}", (f"b2{tag}", f"x8{tag}"), "pass", "pass")
+    side = table(f"x8{tag}", f"a1{tag}", "side")
+    result = await _run(make_templates((a1, b2, side, merge)), "stairway")
+    assert result.ok, result.message
+    assert "4 revision(s) stepped" in result.message
+    leaky = Step(side.rev, side.down, side.upgrade, 'op.rename_table("side", "side_old")')
+    leaked = make_templates((a1, b2, leaky, merge), root=tmp_path / "leaky")
+    result = await _run(leaked, "stairway")
+    assert not result.ok
+    assert f"x8{tag}" in result.message

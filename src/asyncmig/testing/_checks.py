@@ -206,7 +206,7 @@ def _order(graph: RevisionMap) -> list[str]:
 @_check
 async def _stairway(templates: Templates, options: CheckOptions) -> str:
     """Base to head one revision at a time: downgrade -1, upgrade +1, and the schema is the same."""
-    from .._commands.database import downgrade, upgrade
+    from .._commands.database import current, downgrade, upgrade
 
     graph = await _graph(templates)
     order = _order(graph)
@@ -224,9 +224,16 @@ async def _stairway(templates: Templates, options: CheckOptions) -> str:
             await upgrade(config, rev, databases=names)
             if rev in options.skip or rev[:12] in options.skip:
                 continue
+            heads = (await current(config, databases=names)).get(templates.database, ())
             before = await snapshot_url(clone.url)
-            await downgrade(config, "-1", databases=names)
-            await upgrade(config, rev, databases=names)
+            # With other branches current, "-1" is ambiguous and "<rev>-1" takes them down
+            # too: so step down from `rev`, then bring every head that was current back.
+            # From a merge "-1" names no single revision; a parent does.
+            parents = graph.get(rev).down_revision
+            relative = "-1" if len(heads) == 1 else f"{rev}-1"
+            await downgrade(config, parents[0] if len(parents) > 1 else relative, databases=names)
+            for head in heads:
+                await upgrade(config, head, databases=names)
             after = await snapshot_url(clone.url)
             found = differences(before, after)
             if found:
