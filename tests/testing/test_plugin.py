@@ -163,3 +163,32 @@ def test_config_option_names_the_project(
     bad.stdout.fnmatch_lines(["*asyncmig: error: *nope.toml*"])
     assert "Traceback" not in bad.stdout.str()
     assert "_plugin.py" not in bad.stdout.str()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
+def test_each_configured_database_and_the_ini_options(
+    any_database_url: str, pytester: pytest.Pytester, tag: str
+) -> None:
+    """Tests run once per configured database; asyncmig_skip lets a known leak pass the stairway."""
+    steps = list(linear(tag))
+    d4 = steps[3]
+    steps[3] = Step(
+        d4.rev, d4.down, d4.upgrade, 'op.create_table("junk", sa.Column("id", sa.Integer))'
+    )
+    config = write_project(pytester.path, any_database_url, steps)
+    folder = Path(any_database_url.split("///", 1)[1]).parent
+    config.write_text(
+        'script_location = "%(here)s/migrations"\n'
+        f'[databases.app]\nurl = "sqlite+aiosqlite:///{folder}/app.db"\n'
+        f'[databases.audit]\nurl = "sqlite+aiosqlite:///{folder}/audit.db"\n'
+    )
+    pytester.makeini(f"[pytest]\nasyncmig_skip =\n    d4{tag}: leaves junk, fixed in e5\n")
+    pytester.makepyfile(
+        test_history="from asyncmig.testing import test_stairway  # noqa: F401\n"
+        "def test_head(asyncmig_database, asyncmig_db_name):\n"
+        "    assert asyncmig_db_name in {'app', 'audit'}\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*test_stairway?app? PASSED*", "*test_stairway?audit? PASSED*"])
