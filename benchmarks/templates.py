@@ -77,6 +77,8 @@ async def bench(backend: str, url: str, root: Path, args: argparse.Namespace) ->
     per_migration = statistics.mean(migrated)
     a_total = per_migration * args.tests
     b_total, built, clones, drain = await _clone_per_test(templates, args.tests)
+    await templates.server.drop(await templates.name("head"))  # leave the server as found
+    await templates.close()
     scaled = "" if args.migrate_samples == args.tests else f" ({args.migrate_samples} timed)"
     print(
         f"{backend}: {args.revisions} revisions, {args.tests} tests\n"
