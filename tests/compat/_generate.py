@@ -18,7 +18,7 @@ import copy
 import datetime
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,7 +279,7 @@ class Gen:
             return f"postgresql.ENUM({values}, name={col.enum!r}, create_type=False)"
         return f"sa.Enum({values}, name={col.enum!r})"
 
-    def col_code(self, t: Table, col: Col, *, creating: bool, inline: list[str] = ()) -> str:  # type: ignore[assignment]
+    def col_code(self, t: Table, col: Col, *, creating: bool, inline: Sequence[str] = ()) -> str:
         args = [repr(col.name), self.type_code(col, creating=creating), *inline]
         if col.uid in t.pk:
             args.append("primary_key=True")
@@ -378,7 +378,7 @@ def _table_code(g: Gen, t: Table, *, creating: bool) -> list[str]:
         name = f", name={given!r}" if given else ""
         cols = [t.col(u).name for u in c.cols]
         if c.kind == "fk":
-            ref = g.schema.tables.get(c.ref, t)  # type: ignore[arg-type]
+            ref = g.schema.tables.get(c.ref or t.uid, t)
             target = f"{ref.name}.{ref.col(ref.pk[0]).name}"
             od = f", ondelete={c.ondelete!r}" if c.ondelete else ""
             if len(cols) == 1 and g.flag(0.5):
@@ -536,7 +536,7 @@ def op_bulk_insert(g: Gen) -> bool:
     uniq = [c.cols for c in t.cons if c.kind == "uq"] + [i.cols for i in t.idx if i.unique]
     if not all(g.unique_ok(t, u) for u in uniq):
         for r in rows:
-            del t.rows[r[t.pk[0]]]  # type: ignore[index]
+            del t.rows[int(r[t.pk[0]])]  # type: ignore[call-overload]
         return False
     g.imports.add("datetime")
     cols = ", ".join(f"sa.column({c.name!r}, {g.type_code(c, creating=False)})" for c in given)
@@ -920,7 +920,7 @@ def sub_drop_constraint(g: Gen, t: Table, batch: bool) -> bool:
         sql = _check_sql(t.col(c.cols[0]))
         down = _call(batch, "create_check_constraint", t.name, [repr(c.db_name), repr(sql)], 1)
     else:
-        ref = g.schema.tables.get(c.ref, t)  # type: ignore[arg-type]
+        ref = g.schema.tables.get(c.ref or t.uid, t)
         args = [repr(c.db_name), repr(ref.name), repr(names), repr([ref.col(ref.pk[0]).name])]
         if c.ondelete:
             args.append(f"ondelete={c.ondelete!r}")
