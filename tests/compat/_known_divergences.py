@@ -23,39 +23,12 @@ KNOWN: dict[str, str] = {
     ),
     "run_async": "op.run_async(fn, *args) fails: asyncmig's run_async takes no extra arguments",
     # class 4: SQLite batch and recreate
-    "batch_class4_drop_column_first_always-postgresql": "batch drop_column then drop_index on it: no index named ...",
     "batch_collation_kept-sqlite": (
         "recreate keeps COLLATE NOCASE on a column; Alembic's batch recreate drops it"
     ),
     "batch_unnamed_constraints_kept-sqlite": (
         "recreate keeps an unnamed CHECK that Alembic's batch omits (with a warning)"
     ),
-    "batch_execute_always-postgresql": (
-        "recreate='always' with only execute(): Alembic recreates (sequence _alembic_tmp_item_id_seq)"
-    ),
-    **{
-        f"batch_{name}_always-postgresql": "PG recreate='always' fails: the copy reuses the name item_pkey"
-        for name in (
-            "add_column",
-            "add_column_not_null",
-            "add_column_fk",
-            "drop_column",
-            "alter_type",
-            "alter_nullable",
-            "alter_rename",
-            "alter_server_default",
-            "alter_drop_default",
-            "create_index",
-            "drop_index",
-            "create_unique",
-            "drop_unique",
-            "create_fk",
-            "drop_fk",
-            "create_check",
-            "drop_check",
-            "class4",
-        )
-    },
     **{
         f"batch_alter_{name}_auto-mariadb": (
             "MariaDB alter_column without existing_comment: Alembic's MODIFY drops the comment, asyncmig keeps it"

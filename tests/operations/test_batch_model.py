@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from asyncmig.errors import CommandError
-from tests.operations._harness import inspect, offline, rows, run
+from tests.operations._harness import columns, inspect, offline, rows, run
 
 pytestmark = pytest.mark.anyio
 
@@ -352,3 +352,24 @@ def test_not_null_add_column_without_default_is_a_plain_alter_on_sqlite() -> Non
     column = sa.Column("n", sa.Integer, nullable=False)
     sql = offline("sqlite", lambda op: op.add_column("t", column))
     assert sql == "ALTER TABLE t ADD COLUMN n INTEGER NOT NULL;\n\n"
+
+
+@pytest.mark.postgresql
+async def test_recreate_on_postgresql_keeps_comments(postgresql_url: str) -> None:
+    """A PostgreSQL recreate writes the table's and columns' comments again, as Alembic's does."""
+
+    def upgrade(op: Any) -> None:
+        op.create_table(
+            "a",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("note", sa.String(10), comment="a note"),
+            comment="the a table",
+        )
+        with op.batch_alter_table("a", recreate="always") as batch:
+            batch.alter_column("note", type_=sa.String(20))
+
+    await run(postgresql_url, upgrade)
+    note = await inspect(postgresql_url, lambda i: columns(i, "a")["note"])
+    table = await inspect(postgresql_url, lambda i: i.get_table_comment("a"))
+    assert note["comment"] == "a note"
+    assert table["text"] == "the a table"

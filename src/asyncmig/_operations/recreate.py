@@ -25,6 +25,8 @@ from sqlalchemy.schema import (
     ForeignKeyConstraint,
     Index,
     PrimaryKeyConstraint,
+    SetColumnComment,
+    SetTableComment,
     UniqueConstraint,
 )
 
@@ -123,6 +125,14 @@ def _emit(
     if reused:
         impl.free_constraint_names(name, schema, sorted(reused))
     impl.execute(CreateTable(new_table))
+    dialect = impl.dialect
+    if dialect.supports_comments and not dialect.inline_comments:
+        # as CREATE TABLE does through the dialect implementation: comments follow
+        if new_table.comment is not None:
+            impl.execute(SetTableComment(new_table))
+        for column in new_table.columns:
+            if column.comment is not None:
+                impl.execute(SetColumnComment(column))
     copied = [(new, old) for new in model.columns if (old := model.sources.get(new)) is not None]
     if copied:
         old_table = sa.table(name, *[sa.column(old) for _, old in copied], schema=schema)
