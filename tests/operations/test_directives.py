@@ -296,6 +296,23 @@ async def test_run_async_awaits_against_async_connection(any_database_url: str) 
     assert await rows(any_database_url, "SELECT id FROM account") == [(5,)]
 
 
+async def test_run_async_passes_extra_arguments(any_database_url: str) -> None:
+    """run_async(fn, *args, **kw) awaits fn(AsyncConnection, *args, **kw), as Alembic's does."""
+
+    async def data(conn: Any, row_id: int, *, email: str) -> str:
+        await conn.execute(
+            sa.text("INSERT INTO account (id, email) VALUES (:i, :e)"), {"i": row_id, "e": email}
+        )
+        return email
+
+    def upgrade(op: Any) -> str:
+        _account(op)
+        return op.run_async(data, 7, email="x@y")  # type: ignore[no-any-return]
+
+    assert await run(any_database_url, upgrade) == "x@y"
+    assert await rows(any_database_url, "SELECT id, email FROM account") == [(7, "x@y")]
+
+
 async def test_table_comments(any_database_url: str) -> None:
     """create/drop_table_comment set and clear the comment (ignored on SQLite)."""
     await run(any_database_url, _account)

@@ -25,7 +25,7 @@ def _table(op: Any) -> sa.Table:
 
 @pytest.mark.mariadb
 async def test_alter_column_online_reads_what_is_not_given(mariadb_url: str) -> None:
-    """Without existing_* hints the column's type, default and comment are read and kept."""
+    """Without existing_* hints type and default are read and kept; the comment is dropped."""
 
     def upgrade(op: Any) -> None:
         table = _table(op)
@@ -39,7 +39,7 @@ async def test_alter_column_online_reads_what_is_not_given(mariadb_url: str) -> 
     assert cols["n"]["nullable"] is True
     assert isinstance(cols["n"]["type"], sa.Integer)
     assert "4" in str(cols["n"]["default"])
-    assert cols["n"]["comment"] == "count"
+    assert cols["n"]["comment"] is None  # MODIFY without comment=/existing_comment=, as Alembic
     assert cols["title"]["type"].length == 20
     assert await rows(mariadb_url, "SELECT id, n, title FROM t") == [(1, 2, "x")]
 
@@ -110,7 +110,7 @@ def test_offline_mysql_sql() -> None:
 
     assert offline("mysql", upgrade) == (
         "ALTER TABLE t MODIFY n INTEGER NULL DEFAULT '4' COMMENT 'count';\n\n"
-        "ALTER TABLE t CHANGE COLUMN n m BIGINT NOT NULL AUTO_INCREMENT;\n\n"
+        "ALTER TABLE t CHANGE n m BIGINT NOT NULL AUTO_INCREMENT;\n\n"
         "ALTER TABLE t ALTER COLUMN m DROP DEFAULT;\n\n"
         "ALTER TABLE t DROP FOREIGN KEY fk_t_a;\n\n"
         "ALTER TABLE t DROP INDEX uq_t_a;\n\n"
@@ -155,3 +155,18 @@ def test_impl_registry_by_name() -> None:
     assert names["mariadb"] == "MariaDBImpl"
     assert names["postgresql"] == "PostgresqlImpl"
     assert names["sqlite"] == "SQLiteImpl"
+
+
+def test_rename_and_modify_render_as_alembic() -> None:
+    """CHANGE a b (no COLUMN keyword); MODIFY restates only the comment it was given."""
+
+    def upgrade(op: Any) -> None:
+        op.alter_column("t", "a", new_column_name="b", existing_type=sa.String(5))
+        op.alter_column("t", "b", nullable=False, existing_type=sa.String(5), existing_comment="c")
+        op.alter_column("t", "b", nullable=True, existing_type=sa.String(5))
+
+    assert offline("mysql", upgrade) == (
+        "ALTER TABLE t CHANGE a b VARCHAR(5) NULL;\n\n"
+        "ALTER TABLE t MODIFY b VARCHAR(5) NOT NULL COMMENT 'c';\n\n"
+        "ALTER TABLE t MODIFY b VARCHAR(5) NULL;\n\n"
+    )

@@ -300,3 +300,42 @@ async def test_drop_column_used_by_a_view_is_the_users_to_fix(sqlite_url: str) -
     with pytest.raises(sa.exc.OperationalError, match="view plain_view"):
         await run(sqlite_url, lambda op: op.drop_column("keyed", "plain"))
     assert "plain" in await inspect(sqlite_url, lambda i: columns(i, "keyed"))
+
+
+async def test_add_column_unique_index_is_alter_plus_index(sqlite_url: str) -> None:
+    """add_column(index=True, unique=True) is ADD COLUMN + CREATE UNIQUE INDEX, no recreate."""
+    await run(sqlite_url, _schema)
+    sql_before = await rows(sqlite_url, "SELECT sql FROM sqlite_master WHERE name = 'order'")
+
+    def change(op: Any) -> None:
+        op.add_column("order", sa.Column("code", sa.String(20), index=True, unique=True))
+
+    await run(sqlite_url, change)
+    sql_after = await rows(sqlite_url, "SELECT sql FROM sqlite_master WHERE name = 'order'")
+    # ADD COLUMN splices the column into SQLite's original text (a recreate rewrites it)
+    assert sql_after[0][0] == sql_before[0][0].replace(
+        "total INTEGER, ", "total INTEGER, code VARCHAR(20), "
+    )
+    indexes = await inspect(sqlite_url, lambda i: i.get_indexes("order"))
+    assert {(ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in indexes} >= {
+        ("ix_order_code", ("code",), True)
+    }
+
+
+def test_add_column_unique_index_offline() -> None:
+    """Offline, add_column(index=True, unique=True) renders what Alembic renders."""
+
+    def upgrade(op: Any) -> None:
+        op.add_column("t", sa.Column("code", sa.String(20), index=True, unique=True))
+
+    assert offline("sqlite", upgrade) == (
+        "ALTER TABLE t ADD COLUMN code VARCHAR(20);\n\n"
+        "CREATE UNIQUE INDEX ix_t_code ON t (code);\n\n"
+    )
+
+
+def test_rename_column_keeps_the_column_keyword() -> None:
+    """SQLite's rename renders RENAME COLUMN a TO b, as Alembic does there."""
+    assert offline("sqlite", lambda op: op.alter_column("t", "a", new_column_name="b")) == (
+        "ALTER TABLE t RENAME COLUMN a TO b;\n\n"
+    )

@@ -198,8 +198,8 @@ class Operations:
         with self.migration_context.autocommit_block():
             yield
 
-    def run_async(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
-        """Await ``fn(async_connection)`` from inside the step, and return its result.
+    def run_async(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        """Await ``fn(async_connection, *args, **kwargs)`` from inside the step; return its result.
 
         The step runs inside ``AsyncConnection.run_sync`` (a greenlet); this hands a
         data migration written against SQLAlchemy's asyncio API the AsyncConnection of
@@ -227,7 +227,7 @@ class Operations:
                 "the step does not run on an AsyncConnection; call it from a step run by "
                 "asyncmig's runner",
             )
-        return await_only(fn(connection))
+        return await_only(fn(connection, *args, **kwargs))
 
     def __getattr__(self, name: str) -> Any:
         # Reached only for names asyncmig has not registered: a plugin imported before

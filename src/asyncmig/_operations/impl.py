@@ -57,6 +57,8 @@ class DialectImpl:
     aliases: ClassVar[tuple[str, ...]] = ()
     transactional_ddl: ClassVar[bool] = False
     """Whether DDL rolls back with the transaction on this dialect."""
+    offline_transactions: ClassVar[bool | None] = None
+    """Whether ``--sql`` output wraps steps in BEGIN/COMMIT (None: where DDL is transactional)."""
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -262,12 +264,44 @@ class DialectImpl:
             self.execute(ddl.ColumnType(table_name, column_name, type_, using, **hints))
         if nullable is not None:
             self.execute(ddl.ColumnNullable(table_name, column_name, nullable, **hints))
-        if server_default is not NOT_GIVEN:
+        if server_default is not NOT_GIVEN and self.check_identity_change(
+            table_name, column_name, server_default, existing_server_default
+        ):
             self.execute(ddl.ColumnDefault(table_name, column_name, server_default, **hints))
         if comment is not NOT_GIVEN:
             self.set_column_comment(table_name, column_name, comment, schema)
         if new_column_name is not None:
             self.execute(ddl.ColumnName(table_name, column_name, new_column_name, **hints))
+
+    def check_identity_change(
+        self, table_name: str, column_name: str, default: Any, existing: Any
+    ) -> bool:
+        """Whether a ``server_default`` change has a statement to run (refused if impossible).
+
+        An identity is added, altered or dropped, as Alembic does, where the dialect has
+        identity columns; an identity given again unchanged needs no statement.
+        """
+        new_is, old_is = isinstance(default, sa.Identity), isinstance(existing, sa.Identity)
+        if not (new_is or old_is):
+            return True
+        where = f"{table_name}.{column_name}"
+        if not self.dialect.supports_identity_columns:
+            raise OperationNotSupported(
+                "alter_column",
+                self.dialect.name,
+                f"{where}: adding, changing or removing an identity (GENERATED AS IDENTITY) "
+                "on an existing column is not possible here",
+            )
+        if (new_is and existing is not None and not old_is) or (
+            old_is and default is not None and not new_is
+        ):
+            raise OperationNotSupported(
+                "alter_column",
+                self.dialect.name,
+                f"{where}: an identity and a plain server default do not replace each other in "
+                "one alter_column; remove the one (server_default=None) first, then add the other",
+            )
+        return not (new_is and old_is) or bool(ddl.identity_changes(default, existing))
 
     def set_column_comment(
         self, table_name: str, column_name: str, comment: str | None, schema: str | None

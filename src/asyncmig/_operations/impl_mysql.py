@@ -68,7 +68,8 @@ class MySQLImpl(DialectImpl):
     (``transactional_ddl = False``); write one schema change per revision where that
     matters.  ``alter_column`` restates the whole column (``MODIFY``/``CHANGE``);
     online the properties not given are read from the database, offline the
-    ``existing_*`` hints must give the type.
+    ``existing_*`` hints must give the type.  The comment is never read back: as in
+    Alembic, a ``MODIFY`` without ``comment=`` or ``existing_comment=`` drops it.
     """
 
     name = "mysql"
@@ -103,12 +104,17 @@ class MySQLImpl(DialectImpl):
             and comment is NOT_GIVEN
             and autoincrement is None
         )
+        if server_default is not NOT_GIVEN:
+            self.check_identity_change(
+                table_name, column_name, server_default, existing_server_default
+            )
         if only_default:
             self.execute(ddl.ColumnDefault(table_name, column_name, server_default, schema=schema))
             return
-        if not self.as_sql and (
-            existing_type is None or existing_nullable is None or existing_comment is None
-        ):
+        # online, what the script leaves out is read from the database; except the
+        # comment: Alembic restates only the comment given (comment= or existing_comment=),
+        # so MODIFY/CHANGE without either drops it, and so does asyncmig
+        if not self.as_sql and (existing_type is None or existing_nullable is None):
             current = self._current_column(table_name, column_name, schema)
             if current is not None:
                 existing_type = existing_type if existing_type is not None else current["type"]
@@ -116,8 +122,6 @@ class MySQLImpl(DialectImpl):
                     existing_nullable = current["nullable"]
                 if existing_server_default is None and current.get("default") is not None:
                     existing_server_default = sa.text(current["default"])
-                if existing_comment is None:
-                    existing_comment = current.get("comment")
                 if existing_autoincrement is None:
                     existing_autoincrement = bool(current.get("autoincrement") is True)
         final_type = type_ if type_ is not None else existing_type
@@ -250,7 +254,7 @@ def _modify(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> str:
         parts.append(f"COMMENT {literal}")
     column = ddl.column_name(compiler, element.column)
     if element.new_name is not None:
-        head = f"CHANGE COLUMN {column} {ddl.column_name(compiler, element.new_name)}"
+        head = f"CHANGE {column} {ddl.column_name(compiler, element.new_name)}"
     else:
         head = f"MODIFY {column}"
     return f"{ddl.alter_table(compiler, element)} {head} {' '.join(parts)}"

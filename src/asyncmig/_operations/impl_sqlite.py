@@ -39,13 +39,16 @@ class SQLiteImpl(DialectImpl):
     change inside a transaction, so switch it off on the engine for such steps.
 
     DDL is transactional on SQLite; the runtime opens the step's transaction with
-    an explicit BEGIN, as the sqlite3 module does not before DDL.  Comments do not
+    an explicit BEGIN, as the sqlite3 module does not before DDL (offline, ``--sql``
+    output has no BEGIN/COMMIT, as Alembic's has none on SQLite).  Comments do not
     exist on SQLite: ``comment=``, ``create_table_comment`` and
     ``drop_table_comment`` are accepted and ignored, as ``metadata.create_all`` does.
     """
 
     name = "sqlite"
     transactional_ddl = True
+    # Alembic writes no BEGIN/COMMIT into SQLite's --sql output; neither does asyncmig
+    offline_transactions = False
 
     def _server_version(self) -> tuple[int, ...]:
         version = self.dialect.server_version_info
@@ -83,8 +86,10 @@ class SQLiteImpl(DialectImpl):
             column = operation.column
             # a CHECK inside the column is part of ADD COLUMN, which SQLite takes as it
             # is; so is NOT NULL without a default (refused only if the table has rows,
-            # which a recreate could not fill either)
-            return bool(column.primary_key or column.unique or column.foreign_keys)
+            # which a recreate could not fill either); unique=True with index=True is a
+            # unique index, not a constraint: CREATE UNIQUE INDEX after ADD COLUMN
+            unique_constraint = column.unique and not column.index
+            return bool(column.primary_key or unique_constraint or column.foreign_keys)
         if isinstance(operation, DropColumnOp):
             return self._drop_needs_recreate(operation)
         return False

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Column, Table
 from sqlalchemy.schema import Index
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import NULLTYPE
 
 from . import objects
 from .base import MigrateOperation, Operations
@@ -54,7 +56,7 @@ class CreateIndexOp(MigrateOperation):
 
     def to_index(self, operations: Operations) -> Index:
         """The Index this operation creates."""
-        return objects.index(
+        index = objects.index(
             operations.migration_context.opts,
             self.index_name,
             self.table_name,
@@ -63,6 +65,8 @@ class CreateIndexOp(MigrateOperation):
             unique=self.unique,
             **self.kw,
         )
+        _add_included_columns(index)
+        return index
 
 
 @Operations.register_operation("drop_index")
@@ -98,6 +102,19 @@ class DropIndexOp(MigrateOperation):
         )
         info = {NO_TABLE_KEY: True} if self.table_name is None else {}
         return Index(self.index_name, _table=table, info=info, **self.kw)
+
+
+def _add_included_columns(index: Index) -> None:
+    """Give the stand-in table the INCLUDE columns named by string.
+
+    PostgreSQL's compiler looks ``postgresql_include`` names up on the index's table,
+    which otherwise holds only the indexed columns.
+    """
+    host = index.table
+    assert isinstance(host, Table)
+    for name in index.dialect_options["postgresql"].get("include") or ():
+        if isinstance(name, str) and name not in host.c:
+            host.append_column(Column(name, NULLTYPE))
 
 
 @Operations.implementation_for(CreateIndexOp)

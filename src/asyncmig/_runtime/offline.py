@@ -2,8 +2,9 @@
 
 The current revision cannot be read, so it is assumed: the start of a
 ``start:end`` target, or base.  From base the version table's CREATE TABLE is
-rendered first.  Transactions are rendered as ``BEGIN;`` / ``COMMIT;`` on
-dialects whose DDL is transactional, one per step or one for all as online.
+rendered first.  Transactions are rendered as ``BEGIN;`` / ``COMMIT;`` where
+Alembic renders them (dialects whose DDL is transactional, except SQLite), one
+per step or one for all as online.
 A tenant schema's script starts by creating (upgrade, stamp) and entering it.
 """
 
@@ -71,7 +72,8 @@ def _render(
     from .runner import step_report
 
     impl = context.impl
-    transactional = bool(impl.transactional_ddl)
+    framing = impl.offline_transactions
+    transactional = bool(impl.transactional_ddl if framing is None else framing)
     per_step = bool(setup.opts.get("transaction_per_migration", True))
     heads = report.before
     create = from_base and (units or setup.request.command == "ensure_version")
