@@ -5,6 +5,7 @@ The tree::
     AsyncmigError
     ├── ConfigError              configuration missing, broken or contradictory
     ├── CommandError             a command cannot do what was asked (non-empty init dir, ...)
+    │   └── NoTargetMetadata     autogenerate or check has no models to compare with
     ├── ScriptError              a migration script cannot be read, imported or written
     ├── RevisionError            the revision graph or a target is wrong
     │   ├── UnknownRevision
@@ -31,6 +32,7 @@ __all__ = (
     "AsyncmigError",
     "ConfigError",
     "CommandError",
+    "NoTargetMetadata",
     "ScriptError",
     "RevisionError",
     "UnknownRevision",
@@ -62,6 +64,10 @@ class ConfigError(AsyncmigError):
 
 class CommandError(AsyncmigError):
     """A command was asked for something it cannot do as stated."""
+
+
+class NoTargetMetadata(CommandError):
+    """Autogenerate or ``check`` found no target metadata for a database."""
 
 
 class ScriptError(AsyncmigError):

@@ -48,3 +48,12 @@ def test_bad_options_are_one_line_errors(
     assert result.returncode == status
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_fresh_init_project_passes_with_models_match_skipped(tmp_path: Path) -> None:
+    """A project straight from `asyncmig init` (env.py says target_metadata = None) exits 0."""
+    assert run_cli("init", "migrations", cwd=tmp_path).returncode == 0
+    assert run_cli("revision", "-m", "first", cwd=tmp_path).returncode == 0
+    result = run_cli("test-history", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skip models_match [main]: database 'main' has no target metadata" in result.stdout

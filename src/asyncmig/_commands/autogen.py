@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import Config
 from .._reports import AutogenRevision, CheckReport, Difference, RevisionInfo
-from ..errors import AsyncmigError, CommandError
+from ..errors import AsyncmigError, CommandError, NoTargetMetadata
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -90,7 +90,7 @@ def _models(config: Config, database: DatabaseConfig, loaded: Loaded) -> tuple[M
 
     found = metadata_for(config, database, loaded.env_module)
     if not found:
-        raise CommandError(
+        raise NoTargetMetadata(
             f"database {database.name!r} has no target metadata to compare with; set "
             '`target_metadata` in env.py or `target_metadata = "myapp.models:Base.metadata"` '
             "in the configuration"

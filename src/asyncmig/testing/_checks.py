@@ -18,7 +18,14 @@ import anyio.to_thread
 from .._config import Config
 from .._script.directory import ScriptDirectory
 from .._script.revision import RevisionMap
-from ..errors import AsyncmigError, CommandError, CycleDetected, DependencyError, DuplicateRevision
+from ..errors import (
+    AsyncmigError,
+    CommandError,
+    CycleDetected,
+    DependencyError,
+    DuplicateRevision,
+    NoTargetMetadata,
+)
 from ._snapshot import differences, snapshot_url
 from ._templates import Clone, Templates, with_url
 
@@ -290,13 +297,12 @@ async def _models_match(templates: Templates, options: CheckOptions) -> str:
     """The target metadata and the database at head agree (``asyncmig check`` finds nothing)."""
     from .._commands.autogen import check
 
-    config = templates.config
-    if not config.target_metadata and not _has_env_metadata(templates):
-        raise _Skip("no target_metadata configured (in the configuration or env.py)")
-
     async def compare(clone: Clone) -> str:
         config = with_url(templates.config, templates.database, clone.url)
-        report = await check(config, databases=[templates.database])
+        try:
+            report = await check(config, databases=[templates.database])
+        except NoTargetMetadata as exc:
+            raise _Skip(str(exc)) from exc
         if not report.ok:
             found = [diff.description for diff in report.differences]
             raise _Finding(
@@ -307,11 +313,6 @@ async def _models_match(templates: Templates, options: CheckOptions) -> str:
         return "models match head"
 
     return await _scratch(templates, compare, migrated=True)
-
-
-def _has_env_metadata(templates: Templates) -> bool:
-    env = _directory(templates).location / "env.py"
-    return env.is_file() and "target_metadata" in env.read_text(encoding="utf-8", errors="replace")
 
 
 CHECKS = tuple(_CHECKS)
