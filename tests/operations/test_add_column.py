@@ -280,3 +280,35 @@ async def test_type_check_enforced_mariadb(mariadb_url: str) -> None:
     await run(mariadb_url, _table)
     await run(mariadb_url, _flag)
     assert await inspect(mariadb_url, _checks) == [("ck_t_b", "`b` in (0,1)")]
+
+
+def test_self_referencing_foreign_key_compiles() -> None:
+    """A Column whose ForeignKey points at its own table compiles, as under Alembic."""
+    sql = offline(
+        "postgresql",
+        lambda op: op.add_column("t", sa.Column("parent", sa.Integer, sa.ForeignKey("t.id"))),
+    )
+    assert sql == (
+        "ALTER TABLE t ADD COLUMN parent INTEGER;\n\n"
+        "ALTER TABLE t ADD FOREIGN KEY(parent) REFERENCES t (id);\n\n"
+    )
+
+
+async def _self_referencing_keys(url: str) -> list[tuple[list[str], str]]:
+    await run(url, lambda op: op.create_table("t", sa.Column("id", sa.Integer, primary_key=True)))
+    await run(
+        url,
+        lambda op: op.add_column("t", sa.Column("parent", sa.Integer, sa.ForeignKey("t.id"))),
+    )
+    keys = await inspect(url, lambda i: i.get_foreign_keys("t"))
+    return [(k["constrained_columns"], k["referred_table"]) for k in keys]
+
+
+async def test_self_referencing_foreign_key_postgresql(postgresql_url: str) -> None:
+    """PostgreSQL: add_column with a self-referencing ForeignKey adds the column and the key."""
+    assert await _self_referencing_keys(postgresql_url) == [(["parent"], "t")]
+
+
+async def test_self_referencing_foreign_key_mariadb(mariadb_url: str) -> None:
+    """MariaDB: add_column with a self-referencing ForeignKey adds the column and the key."""
+    assert await _self_referencing_keys(mariadb_url) == [(["parent"], "t")]

@@ -60,12 +60,11 @@ def table(
     metadata = naming.metadata_for(opts)
     built = Table(name, metadata, *items, schema=schema, **kw)
     naming.settle_type_checks(built)
-    # foreign keys need the tables they point at to exist in the same MetaData to compile
+    # foreign keys need the tables they point at to exist in the same MetaData to compile;
+    # a self-reference from add_column names a column this stand-in lacks, so it gains one
     for fk in built.foreign_key_constraints:
         for element in fk.elements:
             ref_schema, ref_table, ref_column = _split_target(element._colspec)
-            if ref_table == name and ref_schema == schema:
-                continue
             _stub_table(metadata, ref_table, [ref_column], ref_schema)
     return built
 
