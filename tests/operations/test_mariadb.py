@@ -170,3 +170,16 @@ def test_rename_and_modify_render_as_alembic() -> None:
         "ALTER TABLE t MODIFY b VARCHAR(5) NOT NULL COMMENT 'c';\n\n"
         "ALTER TABLE t MODIFY b VARCHAR(5) NULL;\n\n"
     )
+
+
+@pytest.mark.mariadb
+async def test_alter_column_with_a_type_restates_only_what_is_given(mariadb_url: str) -> None:
+    """Given a type, MODIFY reads nothing back: NOT NULL, default and comment go, as in Alembic."""
+    await run(mariadb_url, _table)
+    await run(
+        mariadb_url,
+        lambda op: op.alter_column("t", "n", type_=sa.BigInteger(), existing_type=sa.Integer()),
+    )
+    cols = await inspect(mariadb_url, lambda i: columns(i, "t"))
+    assert isinstance(cols["n"]["type"], sa.BigInteger)
+    assert (cols["n"]["nullable"], cols["n"]["default"], cols["n"]["comment"]) == (True, None, None)

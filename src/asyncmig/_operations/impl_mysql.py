@@ -66,10 +66,11 @@ class MySQLImpl(DialectImpl):
     DDL is not transactional here: every CREATE/ALTER/DROP commits implicitly, so a
     failed step leaves the statements before the failure applied
     (``transactional_ddl = False``); write one schema change per revision where that
-    matters.  ``alter_column`` restates the whole column (``MODIFY``/``CHANGE``);
-    online the properties not given are read from the database, offline the
-    ``existing_*`` hints must give the type.  The comment is never read back: as in
-    Alembic, a ``MODIFY`` without ``comment=`` or ``existing_comment=`` drops it.
+    matters.  ``alter_column`` restates the whole column (``MODIFY``/``CHANGE``).
+    As in Alembic, a ``MODIFY`` restates only
+    what it is given: without ``existing_nullable=``, ``existing_server_default=`` and
+    ``existing_comment=`` the column becomes NULL, loses its default and its comment.
+    Only where no type is given at all (Alembic refuses) is the column read online.
     """
 
     name = "mysql"
@@ -111,10 +112,11 @@ class MySQLImpl(DialectImpl):
         if only_default:
             self.execute(ddl.ColumnDefault(table_name, column_name, server_default, schema=schema))
             return
-        # online, what the script leaves out is read from the database; except the
-        # comment: Alembic restates only the comment given (comment= or existing_comment=),
-        # so MODIFY/CHANGE without either drops it, and so does asyncmig
-        if not self.as_sql and (existing_type is None or existing_nullable is None):
+        # Alembic restates only what the script gives (nullability, default, comment),
+        # so MODIFY/CHANGE resets the rest, and so does asyncmig.  Where neither type_ nor
+        # existing_type is given Alembic refuses; asyncmig then reads the column online
+        # (never its comment, which Alembic would not restate either).
+        if not self.as_sql and type_ is None and existing_type is None:
             current = self._current_column(table_name, column_name, schema)
             if current is not None:
                 existing_type = existing_type if existing_type is not None else current["type"]
