@@ -31,14 +31,6 @@ BACKENDS = ("sqlite", "postgresql", "mariadb")
 # "<backend>:<operation>" ("*" for every backend; "batch.<op>" for an op inside
 # batch_alter_table); values name the open divergence.  Delete an entry once it is fixed.
 EXCLUDED_OPS: dict[str, str] = {
-    "sqlite:batch.drop_column": (
-        "batch drop_column runs a native ALTER TABLE DROP COLUMN where Alembic recreates the"
-        ' table: sqlite_master keeps CREATE TABLE t(...) instead of CREATE TABLE "t"(...)'
-    ),
-    "sqlite:batch.function_default": (
-        "a batch recreate of a table with server_default=sa.func.now() writes DEFAULT"
-        " CURRENT_TIMESTAMP where Alembic writes DEFAULT (CURRENT_TIMESTAMP)"
-    ),
     "*:add_column.self_fk": (
         "add_column(t, Column(..., ForeignKey('t.id'))) referring to its own table fails:"
         " NoReferencedColumnError (table 't' has no column named 'id')"

@@ -373,3 +373,33 @@ async def test_recreate_on_postgresql_keeps_comments(postgresql_url: str) -> Non
     table = await inspect(postgresql_url, lambda i: i.get_table_comment("a"))
     assert note["comment"] == "a note"
     assert table["text"] == "the a table"
+
+
+async def test_reflected_sqlite_defaults_are_parenthesised_as_alembic_batch_does(
+    sqlite_url: str,
+) -> None:
+    """A recreate parenthesises a reflected default unless one digit, quoted or parenthesised."""
+
+    def create(op: Any) -> None:
+        op.create_table(
+            "d",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("now", sa.DateTime, server_default=sa.func.now()),
+            sa.Column("ten", sa.Integer, server_default=sa.text("10")),
+            sa.Column("one", sa.Integer, server_default=sa.text("1")),
+            sa.Column("word", sa.String(5), server_default="ab"),
+            sa.Column("sum", sa.Integer, server_default=sa.text("(1 + 2)")),
+        )
+
+    def upgrade(op: Any) -> None:
+        with op.batch_alter_table("d", recreate="always") as batch:
+            batch.add_column(sa.Column("z", sa.Integer))
+
+    await run(sqlite_url, create)
+    await run(sqlite_url, upgrade)
+    sql = await _sqlite_sql(sqlite_url, "d")
+    assert "now DATETIME DEFAULT (CURRENT_TIMESTAMP)" in sql
+    assert "ten INTEGER DEFAULT (10)" in sql
+    assert "one INTEGER DEFAULT 1," in sql
+    assert "word VARCHAR(5) DEFAULT 'ab'" in sql
+    assert "sum INTEGER DEFAULT (1 + 2)" in sql

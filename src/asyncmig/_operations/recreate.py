@@ -73,7 +73,13 @@ def recreate_for(
                 f"this needs a table recreate and the definition of {name!r} is unknown "
                 f"offline; wrap it in op.batch_alter_table({name!r}, copy_from=sa.Table(...))",
             )
-        copy_from = impl.reflect_table(name, schema, *reflect_args, **dict(reflect_kwargs or {}))
+        kwargs = dict(reflect_kwargs or {})
+        if context.dialect.name == "sqlite":
+            kwargs["listeners"] = [
+                *kwargs.get("listeners", ()),
+                ("column_reflect", _parenthesise_default),
+            ]
+        copy_from = impl.reflect_table(name, schema, *reflect_args, **kwargs)
     model = TableModel.from_table(
         copy_from, context.opts, naming_convention=naming_convention, dialect=context.dialect
     )
@@ -90,6 +96,20 @@ def recreate_for(
         table_args=table_args,
         table_kwargs=dict(table_kwargs or {}),
     )
+
+
+# What SQLite may take bare after DEFAULT: one digit (or dot), a quoted string, or
+# something already in parentheses.  Anything else it reflects (CURRENT_TIMESTAMP, 10,
+# NULL, lower('A')) is written back in parentheses, as Alembic's batch does.
+_BARE_DEFAULT = (re.compile(r"[0-9.]"), re.compile(r"'.+'"), re.compile(r"\(.+\)"))
+
+
+def _parenthesise_default(inspector: Any, table: Table, column_info: dict[str, Any]) -> None:
+    """column_reflect listener: a reflected SQLite default as Alembic's batch rewrites it."""
+    default = column_info.get("default")
+    bare = any(pattern.fullmatch(str(default)) for pattern in _BARE_DEFAULT)
+    if isinstance(default, str) and default and not bare:
+        column_info["default"] = f"({default})"
 
 
 def _directive_name(operation: Any) -> str:
