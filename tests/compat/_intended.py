@@ -6,11 +6,19 @@ success leaves exactly what Alembic leaves for the same change written as a
 Each entry gives the plain op (which Alembic refuses on the backend) and the batch form
 Alembic needs; ``test_intended.py`` checks both halves: Alembic does refuse the plain
 form, and asyncmig's plain form leaves the schema Alembic's batch form leaves.
+
+A second kind, :class:`Keeps`, is a script Alembic runs but where it silently loses
+something issue 11 requires to survive (or loses the user's work); asyncmig keeps it.
+``test_intended.py`` checks both halves: Alembic's result lacks it (so the entry goes
+when Alembic changes), asyncmig's has it and is otherwise what Alembic leaves.
+:class:`KeepsOffline` is the same for ``--sql`` text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tests.compat._cases import PARENT, PARENT_DOWN, Case
 
@@ -166,5 +174,142 @@ INTENDED = [
         ),
         "SQLite's ALTER TABLE DROP COLUMN refuses a column an index uses; asyncmig drops the"
         " index with its column, as a batch that drops both leaves the table",
+    ),
+]
+
+
+# ------------------------------------------------------------------ what Alembic loses
+
+Snapshot = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Keeps:
+    """A script Alembic runs, losing something issue 11 requires to survive; asyncmig keeps it.
+
+    `kept` says whether an upgrade snapshot has the thing; `differs` lists the only
+    snapshot paths (after upgrade, as :func:`~tests.compat._harness.diff` prints them)
+    where the two tools may differ; `sqlite_added`, when set, is the text asyncmig's
+    ``CREATE TABLE`` of `sqlite_table` has and Alembic's lacks, so that removing it
+    from asyncmig's gives Alembic's exactly.  After downgrade the schemas are equal.
+    """
+
+    id: str
+    upgrade: str
+    downgrade: str
+    lost: str  # what Alembic loses, in a few words
+    reason: str
+    kept: Callable[[Snapshot], bool]
+    differs: tuple[str, ...]
+    backends: tuple[str, ...] = ("sqlite",)
+    sqlite_table: str = ""
+    sqlite_added: str = ""
+
+    def case(self) -> Case:
+        """The history both tools run (the parent/child setup, then the step)."""
+        return Case(self.id, self.upgrade, self.downgrade, backends=self.backends)
+
+
+def _sqlite_create(snapshot: Snapshot, table: str) -> str:
+    return str(snapshot.get("sqlite_master", {}).get(f"table {table}") or "")
+
+
+def _table_of(snapshot: Snapshot, table: str) -> Snapshot:
+    tables: Snapshot = snapshot["schemas"]["<default>"]["tables"]
+    return tables.get(table, {})
+
+
+_WHY_ISSUE = "issue 11: every {what} must survive every recreate; Alembic's batch loses it silently"
+
+KEEPS = [
+    Keeps(
+        "batch_collation_kept",
+        'op.create_table("coll", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("a", sa.String(10, collation="NOCASE")))\n'
+        + _batch("coll", 'batch_op.add_column(sa.Column("b", sa.Integer))').replace(
+            '("coll")', '("coll", recreate="always")'
+        ),
+        'op.drop_table("coll")',
+        "the column's COLLATE NOCASE",
+        _WHY_ISSUE.format(what="collation"),
+        kept=lambda snap: 'COLLATE "NOCASE"' in _sqlite_create(snap, "coll"),
+        differs=("sqlite_master.table coll",),
+        sqlite_table="coll",
+        sqlite_added='COLLATE "NOCASE"',
+    ),
+    Keeps(
+        "batch_unnamed_check_kept",
+        'op.create_table("u", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("a", sa.Integer), sa.CheckConstraint("a > 0"))\n'
+        + _batch("u", 'batch_op.add_column(sa.Column("c", sa.Integer))').replace(
+            '("u")', '("u", recreate="always")'
+        ),
+        'op.drop_table("u")',
+        "an unnamed CHECK constraint (Alembic warns and omits it)",
+        _WHY_ISSUE.format(what="check constraint"),
+        kept=lambda snap: any(
+            check.get("sqltext") == "a > 0"
+            for check in _table_of(snap, "u").get("check", {}).values()
+        ),
+        differs=(
+            "schemas.<default>.tables.u.check.<unnamed {'sqltext': 'a > 0'}>",
+            "sqlite_master.table u",
+        ),
+        sqlite_table="u",
+        sqlite_added="CHECK(a > 0),",
+    ),
+    Keeps(
+        "batch_sqlite_autoincrement_kept_without_table_kwargs",
+        'op.create_table("seq", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("a", sa.Integer), sqlite_autoincrement=True)\n'
+        + _batch("seq", 'batch_op.add_column(sa.Column("b", sa.Integer))').replace(
+            '("seq")', '("seq", recreate="always")'
+        ),
+        'op.drop_table("seq")',
+        "AUTOINCREMENT (sqlite_autoincrement=True) unless table_kwargs restates it",
+        _WHY_ISSUE.format(what="sqlite_autoincrement"),
+        # AUTOINCREMENT moves the primary key inline, so the CREATE text differs in
+        # more than one word; the columns and constraints reflected must still agree
+        kept=lambda snap: "AUTOINCREMENT" in _sqlite_create(snap, "seq"),
+        differs=("sqlite_master.table seq",),
+    ),
+    Keeps(
+        "get_bind_commit_in_step",
+        """
+op.execute("INSERT INTO parent (id, name) VALUES (1, 'a')")
+op.get_bind().commit()
+op.execute("INSERT INTO parent (id, name) VALUES (2, 'b')")""",
+        'op.execute("DELETE FROM parent")',
+        "every statement after the commit, and its own version row",
+        "after get_bind().commit() Alembic's autobegun transaction is never committed, so"
+        " the user's later statements and the version row vanish at the end of the run;"
+        " asyncmig commits them",
+        kept=lambda snap: snap["version"] == ["c1"] and _table_of(snap, "parent").get("rows") == 2,
+        differs=("schemas.<default>.tables.parent.rows", "version"),
+        backends=("sqlite", "postgresql", "mariadb"),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class KeepsOffline:
+    """An offline (--sql) case whose Alembic text is not what the script says; asyncmig's is.
+
+    asyncmig's statements equal Alembic's once `alembic_text` is replaced by `ours`.
+    """
+
+    case_id: str  # a per-operation case that test_offline.py would otherwise compare
+    alembic_text: str
+    ours: str
+    reason: str
+
+
+KEEPS_OFFLINE = [
+    KeepsOffline(
+        "column_comment_quotes",
+        "%%",
+        "%",
+        "Alembic's --sql prints a % in a comment as %% (the driver's pyformat escaping),"
+        " which is not the comment's text; asyncmig prints the comment as written",
     ),
 ]

@@ -17,6 +17,7 @@ from tests.compat import (
     test_operations_types,
 )
 from tests.compat._cases import ALL, Case
+from tests.compat._intended import KEEPS_OFFLINE
 from tests.compat._known_divergences import KNOWN_OFFLINE
 from tests.compat._offline import check_offline
 
@@ -73,12 +74,15 @@ def _offline_capable(case: Case, backend: str) -> bool:
     return True
 
 
+_INTENDED_OFFLINE = {entry.case_id for entry in KEEPS_OFFLINE}
+
+
 def _params() -> list[object]:
     found = []
     for case in [*ONLINE_CASES, *OFFLINE_ONLY]:
         for backend in case.backends:
-            if not _offline_capable(case, backend):
-                continue
+            if not _offline_capable(case, backend) or case.id in _INTENDED_OFFLINE:
+                continue  # an intended difference is checked in test_intended.py
             key = f"{case.id}-{backend}"
             reason = KNOWN_OFFLINE.get(key) or KNOWN_OFFLINE.get(case.id)
             marks = (

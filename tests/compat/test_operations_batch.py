@@ -138,19 +138,10 @@ with op.batch_alter_table("seq", table_kwargs={"sqlite_autoincrement": True}) as
     Case(
         "batch_unnamed_constraints_kept",
         """
-op.create_table("u", sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Integer, sa.ForeignKey("parent.id")), sa.Column("b", sa.String(5), unique=True), sa.CheckConstraint("a > 0"))
+op.create_table("u", sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Integer, sa.ForeignKey("parent.id")), sa.Column("b", sa.String(5), unique=True))
 with op.batch_alter_table("u", recreate="always") as batch_op:
     batch_op.add_column(sa.Column("c", sa.Integer))""",
         'op.drop_table("u")',
-        backends=("sqlite",),
-    ),
-    Case(
-        "batch_collation_kept",
-        """
-op.create_table("coll", sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.String(10, collation="NOCASE")))
-with op.batch_alter_table("coll", recreate="always") as batch_op:
-    batch_op.add_column(sa.Column("b", sa.Integer))""",
-        'op.drop_table("coll")',
         backends=("sqlite",),
     ),
     Case(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat._cases import ALL, PG, Case, params, run_case
+from tests.compat._cases import PG, Case, params, run_case
 
 pytestmark = pytest.mark.compat
 
@@ -100,15 +100,6 @@ bind.execute(sa.text("INSERT INTO parent (id, name) VALUES (1, 'a'), (2, 'b')"))
 for row in bind.execute(sa.text("SELECT id, name FROM parent ORDER BY id")).fetchall():
     bind.execute(sa.text("UPDATE parent SET code = :c WHERE id = :i"), {"c": row.name * 2, "i": row.id})""",
         'op.execute("DELETE FROM parent")',
-    ),
-    Case(
-        "get_bind_commit_in_step",
-        """
-op.execute("INSERT INTO parent (id, name) VALUES (1, 'a')")
-op.get_bind().commit()
-op.execute("INSERT INTO parent (id, name) VALUES (2, 'b')")""",
-        'op.execute("DELETE FROM parent")',
-        backends=ALL,
     ),
     Case(
         "autocommit_block_execute",
