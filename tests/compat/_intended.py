@@ -175,6 +175,23 @@ INTENDED = [
         "SQLite's ALTER TABLE DROP COLUMN refuses a column an index uses; asyncmig drops the"
         " index with its column, as a batch that drops both leaves the table",
     ),
+    Intended(
+        "mariadb_add_column_named_check",
+        (
+            'op.add_column("child", sa.Column("size", sa.Integer,'
+            ' sa.CheckConstraint("size > 0", name="ck_child_size")))',
+            'op.drop_column("child", "size")',
+        ),
+        (
+            'op.add_column("child", sa.Column("size", sa.Integer))\n'
+            'op.create_check_constraint("ck_child_size", "child", "size > 0")',
+            'op.drop_constraint("ck_child_size", "child", type_="check")\n'
+            'op.drop_column("child", "size")',
+        ),
+        "MariaDB rejects a named CHECK inside ADD COLUMN, which Alembic writes; asyncmig adds"
+        " the column, then the constraint, as the two-step form Alembic accepts does",
+        backend="mariadb",
+    ),
 ]
 
 

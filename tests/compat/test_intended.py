@@ -31,7 +31,7 @@ pytestmark = pytest.mark.compat
 def _params() -> list[object]:
     found = []
     for entry in INTENDED:
-        marks = [pytest.mark.postgresql] if entry.backend == "postgresql" else []
+        marks = [getattr(pytest.mark, entry.backend)] if entry.backend != "sqlite" else []
         if entry.id in KNOWN:
             marks.append(
                 pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN[entry.id])
