@@ -138,6 +138,17 @@ def test_autocommit_block_offline() -> None:
     )
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "mysql"])
+def test_autocommit_block_offline_unframed(dialect: str) -> None:
+    """Where --sql writes no BEGIN/COMMIT (SQLite, MySQL), autocommit_block writes none either."""
+
+    def upgrade(op: Any) -> None:
+        with op.get_context().autocommit_block():
+            op.create_index("ix_t_a", "t", ["a"])
+
+    assert offline(dialect, upgrade) == "CREATE INDEX ix_t_a ON t (a);\n\n"
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
 def test_column_directives_with_schema(dialect: str) -> None:
     """add_column / drop_column / create_index / drop_index qualify with schema=."""

@@ -68,6 +68,12 @@ class DialectImpl:
     def __init__(self, context: Any) -> None:
         self.context = context
 
+    @property
+    def frames_offline_transactions(self) -> bool:
+        """Whether ``--sql`` writes BEGIN/COMMIT (around steps and autocommit blocks)."""
+        framing = self.offline_transactions
+        return bool(self.transactional_ddl if framing is None else framing)
+
     # -- plumbing ---------------------------------------------------------
 
     @property

@@ -240,11 +240,15 @@ class MigrationContext:
     def autocommit_block(self) -> Iterator[None]:
         """Commit the step's transaction, run the block in autocommit, begin again."""
         if self.connection is None:
-            self.impl.static_output("COMMIT;")
+            # offline, only where the output frames transactions at all (as in Alembic)
+            framed = self.impl.frames_offline_transactions
+            if framed:
+                self.impl.static_output("COMMIT;")
             try:
                 yield
             finally:
-                self.impl.static_output("BEGIN;")
+                if framed:
+                    self.impl.static_output("BEGIN;")
             return
         from .engines import session_of
 

@@ -72,8 +72,7 @@ def _render(
     from .runner import step_report
 
     impl = context.impl
-    framing = impl.offline_transactions
-    transactional = bool(impl.transactional_ddl if framing is None else framing)
+    transactional = impl.frames_offline_transactions
     per_step = bool(setup.opts.get("transaction_per_migration", True))
     heads = report.before
     create = from_base and (units or setup.request.command == "ensure_version")
