@@ -30,12 +30,7 @@ BACKENDS = ("sqlite", "postgresql", "mariadb")
 # so that the generated-history test stays green while the divergence is open.  Keys are
 # "<backend>:<operation>" ("*" for every backend; "batch.<op>" for an op inside
 # batch_alter_table); values name the open divergence.  Delete an entry once it is fixed.
-EXCLUDED_OPS: dict[str, str] = {
-    "*:add_column.self_fk": (
-        "add_column(t, Column(..., ForeignKey('t.id'))) referring to its own table fails:"
-        " NoReferencedColumnError (table 't' has no column named 'id')"
-    ),
-}
+EXCLUDED_OPS: dict[str, str] = {}
 
 
 def excluded(backend: str, operation: str) -> bool:
