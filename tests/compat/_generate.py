@@ -824,8 +824,15 @@ def sub_create_unique(g: Gen, t: Table, batch: bool) -> bool:
     return True
 
 
+def _in_acting_fk(t: Table, uid: int) -> bool:
+    """Whether column `uid` is in a foreign key with ON DELETE (MariaDB then refuses CHECKs)."""
+    return any(uid in c.cols and c.ondelete for c in t.cons if c.kind == "fk")
+
+
 def sub_create_check(g: Gen, t: Table, batch: bool) -> bool:
     cols = [c for c in t.cols if _check_sql(c) and c.uid not in t.pk]
+    if g.backend == "mariadb":
+        cols = [c for c in cols if not _in_acting_fk(t, c.uid)]
     if not cols:
         return False
     col = g.pick(cols)
@@ -873,6 +880,8 @@ def sub_create_fk(g: Gen, t: Table, batch: bool) -> bool:
     db = name or g.pg_name(t, (col.uid,), "fkey") or g.fresh("fk_")
     name = name or (db if db.startswith("fk_") else None)
     od = g.pick([None, "CASCADE"])
+    if g.backend == "mariadb" and any(col.uid in x.cols for x in t.cons if x.kind == "ck"):
+        od = None  # MariaDB refuses a referential action on a column a CHECK uses
     t.cons.append(Cons("fk", name, db, (col.uid,), ref.uid, od))
     refcol = ref.col(ref.pk[0]).name
     args = [repr(name), repr(ref.name), repr([col.name]), repr([refcol])]

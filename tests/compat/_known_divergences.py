@@ -8,13 +8,7 @@ deletes the entry here.
 
 from __future__ import annotations
 
-KNOWN: dict[str, str] = {
-    # class 2: inline constraints of add_column
-    # class 3: types with their own DDL
-    # transactions and async inside a step
-    # class 4: SQLite batch and recreate
-    # other ops
-}
+KNOWN: dict[str, str] = {}
 
 # Offline (--sql) cases, keyed like KNOWN; see _offline.py for what is normalised.
 KNOWN_OFFLINE: dict[str, str] = {}
