@@ -102,28 +102,8 @@ def strip_comments(sql: str) -> str:
     return " ".join("".join(out).split()).rstrip(";").strip()
 
 
-def split_statements(sql: str) -> list[str]:
-    """Statements of one chunk of SQL, split at semicolons outside quotes and parentheses."""
-    parts: list[str] = []
-    depth, start, quote = 0, 0, ""
-    for index, char in enumerate(sql):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == ";" and depth <= 0:
-            parts.append(sql[start:index])
-            start = index + 1
-    parts.append(sql[start:])
-    return [text for part in parts if (text := strip_comments(part))]
-
-
-def _split_nested(text: str) -> list[str]:
+def _split_top_level(text: str, separator: str) -> list[str]:
+    """`text` cut at each `separator` outside quotes and parentheses (pieces unstripped)."""
     parts: list[str] = []
     depth, start, quote = 0, 0, ""
     for index, char in enumerate(text):
@@ -136,11 +116,20 @@ def _split_nested(text: str) -> list[str]:
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:index].strip())
+        elif char == separator and depth <= 0:
+            parts.append(text[start:index])
             start = index + 1
-    parts.append(text[start:].strip())
-    return [part for part in parts if part]
+    parts.append(text[start:])
+    return parts
+
+
+def split_statements(sql: str) -> list[str]:
+    """Statements of one chunk of SQL, split at semicolons outside quotes and parentheses."""
+    return [text for part in _split_top_level(sql, ";") if (text := strip_comments(part))]
+
+
+def _split_nested(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in _split_top_level(text, ",")) if part]
 
 
 _CREATE_TABLE = re.compile(

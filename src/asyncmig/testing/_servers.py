@@ -145,6 +145,11 @@ class _SQLServer(Server):
     def quote(self, name: str) -> str:
         return self.engine.dialect.identifier_preparer.quote(name)
 
+    async def prepare(self, name: str) -> str:
+        await self.drop(name)
+        await self.execute(f"CREATE DATABASE {self.quote(name)}")
+        return self.url_of(name)
+
     async def execute(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:
             result = await conn.execute(text(sql), params)
@@ -191,11 +196,6 @@ class PostgreSQLServer(_SQLServer):
 
     async def ready(self, name: str) -> bool:
         return (await self._comment(name) or "").startswith(_MARK)
-
-    async def prepare(self, name: str) -> str:
-        await self.drop(name)
-        await self.execute(f"CREATE DATABASE {self.quote(name)}")
-        return self.url_of(name)
 
     async def finish(self, name: str) -> None:
         mark = f"{_MARK}{time.time():.3f}"
@@ -249,11 +249,6 @@ class MariaDBServer(_SQLServer):
             "SELECT schema_comment FROM information_schema.schemata WHERE schema_name = :n", n=name
         )
         return bool(rows) and (rows[0][0] or "").startswith(_MARK)
-
-    async def prepare(self, name: str) -> str:
-        await self.drop(name)
-        await self.execute(f"CREATE DATABASE {self.quote(name)}")
-        return self.url_of(name)
 
     async def finish(self, name: str) -> None:
         mark = f"{_MARK}{time.time():.3f}"
