@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 
@@ -50,3 +51,41 @@ def fails(*args: str, cwd: Path, status: int = 1, env: dict[str, str] | None = N
         assert len(lines) == 1, result.stderr
         assert lines[0].startswith("asyncmig: error: "), result.stderr
     return result.stderr
+
+
+def script_text(
+    rev: str, down: str | None, upgrade: str, downgrade: str = "pass", message: str = ""
+) -> str:
+    """A migration script in Alembic's format; `upgrade`/`downgrade` are function bodies."""
+    return _SCRIPT.format(
+        message=message or f"step {rev}",
+        rev=rev,
+        down=down or "",
+        down_value=down,
+        upgrade=textwrap.indent(textwrap.dedent(upgrade).strip() or "pass", "    "),
+        downgrade=textwrap.indent(textwrap.dedent(downgrade).strip() or "pass", "    "),
+    )
+
+
+_SCRIPT = '''"""{message}
+
+Revision ID: {rev}
+Revises: {down}
+Create Date: 2026-11-22 10:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = {rev!r}
+down_revision = {down_value!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''

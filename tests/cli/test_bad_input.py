@@ -20,32 +20,9 @@ from typing import Any
 import pytest
 
 from tests import _servers
-from tests.cli._run import run_cli
+from tests.cli._run import run_cli, script_text
 
 SECRET = "S3cretPW"
-
-SCRIPT = '''"""{message}
-
-Revision ID: {rev}
-Revises: {down}
-Create Date: 2026-12-01 10:00:00
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = {rev!r}
-down_revision = {down_value!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-    pass
-'''
 
 
 def script(rev: str, down: str | None, upgrade: str = "", message: str | None = None) -> str:
@@ -54,13 +31,7 @@ def script(rev: str, down: str | None, upgrade: str = "", message: str | None = 
         textwrap.dedent(upgrade).strip()
         or f'op.create_table("t_{rev}", sa.Column("id", sa.Integer, primary_key=True))'
     )
-    return SCRIPT.format(
-        message=message or f"step {rev}",
-        rev=rev,
-        down=down or "",
-        down_value=down,
-        upgrade=textwrap.indent(body, "    "),
-    )
+    return script_text(rev, down, body, message=message or "")
 
 
 BASE = {

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.cli._run import fails, ok, run_cli
-
-SCRIPT = '''"""{message}
-
-Revision ID: {rev}
-Revises: {down}
-Create Date: 2026-11-22 10:00:00
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = {rev!r}
-down_revision = {down_value!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-{downgrade}
-'''
+from tests.cli._run import fails, ok, run_cli, script_text
 
 
 def write_project(root: Path, url: str, steps: list[tuple[str, str, str]]) -> Path:
@@ -41,14 +17,7 @@ def write_project(root: Path, url: str, steps: list[tuple[str, str, str]]) -> Pa
     down = None
     for number, (rev, up, down_body) in enumerate(steps):
         (root / "migrations" / "versions" / f"{rev}_step.py").write_text(
-            SCRIPT.format(
-                message=f"step {number}",
-                rev=rev,
-                down=down or "",
-                down_value=down,
-                upgrade=textwrap.indent(textwrap.dedent(up).strip() or "pass", "    "),
-                downgrade=textwrap.indent(textwrap.dedent(down_body).strip() or "pass", "    "),
-            )
+            script_text(rev, down, up, down_body, message=f"step {number}")
         )
         down = rev
     return root
