@@ -148,9 +148,9 @@ def test_exclude_constraint_not_supported_offline() -> None:
 
 def test_impl_registry_by_name() -> None:
     """Each dialect name maps to its implementation class."""
-    from asyncmig._operations.impl import registered_impls
+    from asyncmig._dialects import BACKENDS
 
-    names = {name: cls.__name__ for name, cls in registered_impls().items()}
+    names = {name: backend.ddl.__name__ for name, backend in BACKENDS.items()}
     assert names["mysql"] == "MySQLImpl"
     assert names["mariadb"] == "MariaDBImpl"
     assert names["postgresql"] == "PostgresqlImpl"

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from asyncmig._commands import database as commands
-from asyncmig._runtime.locking import lock_key, lock_name
+from asyncmig._dialects.mysql import lock_name
+from asyncmig._dialects.postgresql import lock_key
 from asyncmig.errors import LockTimeout
 from tests.runtime._scripts import Rev, linear, query, versions, write_project
 

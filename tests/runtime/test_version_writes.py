@@ -1,11 +1,12 @@
-"""The version-row writes of every step: checked against what they touch, and visible in logs."""
+"""The version-row writes of every step: checked against what they touch, and visible to events."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from asyncmig._commands import database as commands
 from asyncmig.errors import CommandError
@@ -27,21 +28,29 @@ async def test_version_row_changed_by_a_step_fails_it(tmp_path: Path, database_u
     assert "t_b2" not in await tables(database_url)
 
 
-async def test_sqlite_begin_and_version_update_are_logged(
-    tmp_path: Path, sqlite_url: str, caplog: pytest.LogCaptureFixture
+async def test_begin_and_version_writes_reach_sqlalchemy_events(
+    tmp_path: Path, database_url: str
 ) -> None:
-    """SQLite's BEGIN IMMEDIATE and version update skip SQLAlchemy's echo: asyncmig logs them."""
-    config = write_project(tmp_path, sqlite_url, linear("a1", "b2"))
-    with caplog.at_level(logging.DEBUG, logger="asyncmig.runtime"):
-        await commands.upgrade(config)
-    lines = [r.getMessage() for r in caplog.records if r.name == "asyncmig.runtime"]
-    assert sum(line.startswith("BEGIN IMMEDIATE") for line in lines) == 2, lines
-    updates = [line for line in lines if line.startswith("UPDATE asyncmig_version")]
-    assert updates == [
-        "UPDATE asyncmig_version SET version_num=? WHERE asyncmig_version.version_num = ? "
-        "('b2', 'a1')"
-    ], lines
-    assert await versions(sqlite_url) == ["b2"]
+    """Every statement asyncmig sends (SQLite's BEGIN, version writes) fires SQLAlchemy's events."""
+    config = write_project(tmp_path, database_url, linear("a1", "b2"))
+    engine = create_async_engine(database_url)
+    seen: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(" ".join(statement.split()))
+
+    try:
+        await commands.upgrade(config, engines={"main": engine})
+    finally:
+        await engine.dispose()
+    if engine.dialect.name == "sqlite":
+        assert seen.count("BEGIN IMMEDIATE") == 2, seen
+    inserts = [s for s in seen if s.startswith("INSERT INTO asyncmig_version")]
+    updates = [s for s in seen if s.startswith("UPDATE asyncmig_version SET version_num")]
+    assert len(inserts) == 1, seen
+    assert len(updates) == 1, seen
+    assert await versions(database_url) == ["b2"]
 
 
 async def test_merge_point_swaps_several_version_rows(tmp_path: Path, database_url: str) -> None:

@@ -237,7 +237,7 @@ def test_ten_thousand_revision_line_needs_no_recursion() -> None:
     assert graph.heads == (ids[-1],)
     assert graph.bases == (ids[0],)
     plan = graph.upgrade_plan([], "head")
-    assert [s.revision.revision for s in plan] == ids
+    assert [s.revision for s in plan] == ids
     assert [r.revision for r in graph][:2] == [ids[-1], ids[-2]]
     assert len(graph.downgrade_plan([ids[-1]], "base")) == 10_000
 
@@ -250,7 +250,7 @@ def test_wide_history_with_many_heads_plans_every_revision_once() -> None:
         revs.append(Revision(f"s{i:04d}", (f"t{i - 1:04d}",)))
     graph = RevisionMap(revs)
     assert len(graph.heads) == 500
-    order = [s.revision.revision for s in graph.upgrade_plan([], "heads")]
+    order = [s.revision for s in graph.upgrade_plan([], "heads")]
     assert sorted(order) == sorted(r.revision for r in revs)
     seen: set[str] = set()
     for rid in order:

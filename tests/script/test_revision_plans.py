@@ -34,7 +34,7 @@ def down(graph: RevisionMap, current: list[str], target: str) -> list[tuple[str,
 def test_linear_upgrade_updates_one_row() -> None:
     """On a line each step replaces the single row with the next revision."""
     steps = linear().upgrade_plan(["bbb2"], "head")
-    assert [(s.revision.revision, s.direction, s.delete, s.insert) for s in steps] == [
+    assert [(s.revision, s.direction, s.delete, s.insert) for s in steps] == [
         ("ccc3", "upgrade", ("bbb2",), ("ccc3",)),
         ("ddd4", "upgrade", ("ccc3",), ("ddd4",)),
         ("eee5", "upgrade", ("ddd4",), ("eee5",)),
@@ -295,7 +295,7 @@ def test_downgrade_everything_with_dependencies() -> None:
 def test_dependency_by_label_across_bases_orders_upgrade() -> None:
     """A dependency on a branch label upgrades that labelled revision first."""
     steps = dependencies().upgrade_plan([], "d100")
-    assert [s.revision.revision for s in steps] == ["a100", "d100"]
+    assert [s.revision for s in steps] == ["a100", "d100"]
     assert final_rows([], steps) == ["d100"]
 
 
@@ -354,14 +354,14 @@ def test_overlapping_current_rows_are_refused() -> None:
 def test_offline_start_may_be_symbolic() -> None:
     """An offline start may be 'base' or 'label@...', which keeps the plan on that branch."""
     graph = labelled_branches()
-    assert [s.revision.revision for s in graph.upgrade_plan(["base"], "xbr@head")] == [
+    assert [s.revision for s in graph.upgrade_plan(["base"], "xbr@head")] == [
         "root",
         "bpnt",
         "x001",
         "x002",
     ]
     on_branch = graph.upgrade_plan(["xbr@base"], "heads")
-    assert [s.revision.revision for s in on_branch] == ["root", "bpnt", "x001", "x002"]
+    assert [s.revision for s in on_branch] == ["root", "bpnt", "x001", "x002"]
     assert graph.upgrade_plan(["xbr@head"], "heads") == []
 
 
@@ -383,4 +383,4 @@ def test_merge_with_an_unrelated_head_keeps_that_row() -> None:
 def test_steps_carry_the_revision_objects() -> None:
     """Each step carries the Revision with its path and message."""
     step = linear().upgrade_plan([], "aaa1")[0]
-    assert (step.revision.path, step.revision.message) == ("versions/aaa1.py", "message of aaa1")
+    assert (step.script.path, step.script.message) == ("versions/aaa1.py", "message of aaa1")

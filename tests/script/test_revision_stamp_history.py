@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from asyncmig import errors
-from asyncmig._script.revision import RevisionMap, VersionChange
+from asyncmig._script.revision import RevisionMap, Step
 
 from .test_revision_support import (
     dependencies,
@@ -32,17 +32,17 @@ def ids(graph: RevisionMap, rev_range: str | None, current: tuple[str, ...] = ()
 
 def test_stamp_on_a_line_replaces_the_row() -> None:
     """Stamping a revision on a line replaces the single row with it."""
-    assert linear().stamp(["bbb2"], ["ddd4"]) == VersionChange(delete=("bbb2",), insert=("ddd4",))
+    assert linear().stamp(["bbb2"], ["ddd4"]) == Step("stamp", ("bbb2",), ("ddd4",))
 
 
 def test_stamp_onto_an_empty_table_inserts() -> None:
     """Stamping with no current rows inserts the target."""
-    assert linear().stamp([], ["head"]) == VersionChange(delete=(), insert=("eee5",))
+    assert linear().stamp([], ["head"]) == Step("stamp", (), ("eee5",))
 
 
 def test_stamp_the_current_revision_changes_nothing() -> None:
     """Stamping what is already current changes no row."""
-    assert linear().stamp(["ccc3"], ["ccc3"]) == VersionChange(delete=(), insert=())
+    assert linear().stamp(["ccc3"], ["ccc3"]) == Step("stamp", (), ())
 
 
 def test_stamp_base_deletes_every_row() -> None:
@@ -98,7 +98,7 @@ def test_stamp_across_a_dependency_replaces_the_dependency_row() -> None:
 def test_stamp_purge_deletes_unknown_rows() -> None:
     """With purge every current row is deleted first, even ones no script declares."""
     change = linear().stamp(["gone99", "bbb2"], ["ccc3"], purge=True)
-    assert change == VersionChange(delete=("gone99", "bbb2"), insert=("ccc3",))
+    assert change == Step("stamp", ("gone99", "bbb2"), ("ccc3",), purge=True)
 
 
 def test_stamp_without_purge_rejects_unknown_rows() -> None:

@@ -116,12 +116,12 @@ def trace(current: Sequence[str], steps: Sequence[Step]) -> list[tuple[str, list
     out = []
     for step in steps:
         for gone in step.delete:
-            assert gone in rows, f"{step.revision.revision} deletes missing row {gone}"
+            assert gone in rows, f"{step.revision} deletes missing row {gone}"
             rows.remove(gone)
         for new in step.insert:
-            assert new not in rows, f"{step.revision.revision} inserts existing row {new}"
+            assert new not in rows, f"{step.revision} inserts existing row {new}"
             rows.append(new)
-        out.append((step.revision.revision, sorted(rows)))
+        out.append((step.revision, sorted(rows)))
     return out
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import MetaData, Table
 
+from .._dialects import backend_for
 from .compare_columns import compare_columns
 from .compare_constraints import compare_constraints, compare_table_comment
 from .compare_enums import compare_enums
 from .context import CompareContext, Comparison
-from .dialects import behaviour_for
 from .diff import AddTable, Diff, RemoveTable
 from .options import AutogenOptions
 from .ordering import dependency_order
@@ -47,7 +47,7 @@ def compare_metadata(
     ctx = CompareContext(
         connection=connection,
         inspector=inspector,
-        behaviour=behaviour_for(connection.dialect.name)(connection.dialect),
+        behaviour=backend_for(connection.dialect).autogen(connection.dialect),
         options=options,
         default_schema=default_schema,
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
 
-from .dialects import DialectBehaviour
+from .._dialects.behaviour import DialectBehaviour
 from .diff import Diff
 from .options import AutogenOptions
 

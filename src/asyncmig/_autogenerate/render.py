@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Dialect
 
+from .._dialects import backend_for
 from .calls import INDENT, write_calls
-from .dialects import behaviour_for
 from .diff import AddColumn, AddTable, Diff, RemoveColumn, RemoveTable
 from .render_types import SourceWriter
 from .steps import steps_for
@@ -65,7 +65,7 @@ def render_migration(
     `user_module_prefix` replaces the module path of types not from SQLAlchemy.
     Names that came from the models' naming convention are wrapped in ``op.f()``.
     """
-    behaviour = behaviour_for(dialect_name)(dialect or _dialect(dialect_name))
+    behaviour = backend_for(dialect_name).autogen(dialect or _dialect(dialect_name))
     batch = behaviour.batch_by_default if render_as_batch is None else render_as_batch
     writer = SourceWriter(behaviour, user_module_prefix=user_module_prefix)
     notes = [*getattr(diffs, "notes", ()), *_rename_notes(diffs)]

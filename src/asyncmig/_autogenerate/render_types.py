@@ -26,9 +26,9 @@ from sqlalchemy.schema import (
 from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from .._dialects.behaviour import DialectBehaviour
 from .compare_constraints import constraint_name
 from .compare_enums import named_enum
-from .dialects import DialectBehaviour
 
 __all__ = ("OpF", "SourceWriter", "literal")
 

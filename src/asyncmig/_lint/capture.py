@@ -29,10 +29,10 @@ from .._runtime.steps import script_function, script_line
 
 if TYPE_CHECKING:
     from .._runtime.context import MigrationContext
-    from .._runtime.plan import Unit
     from .._runtime.steps import TargetSetup
+    from .._script.revision import Step
 
-__all__ = ("Action", "UnitCapture", "capture_units")
+__all__ = ("Action", "StepCapture", "capture_steps")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Action:
 
 
 @dataclass
-class UnitCapture:
+class StepCapture:
     """One revision's actions, in order, and how it ended."""
 
     revision: str
@@ -139,22 +139,22 @@ class _CapturingOperations(Operations):
             ops.extend(batch.collected)
 
 
-def capture_units(
-    setup: TargetSetup, units: Sequence[Unit], url: str
-) -> tuple[list[UnitCapture], MigrationContext]:
-    """Run every unit's script offline (in this thread) and return what each wrote."""
+def capture_steps(
+    setup: TargetSetup, steps: Sequence[Step], url: str
+) -> tuple[list[StepCapture], MigrationContext]:
+    """Run every step's script offline (in this thread) and return what each wrote."""
     tap = _Tap()
     context = setup.context(url=url, output=tap)
-    captured: list[UnitCapture] = []
-    for unit in units:
-        if unit.script is None:
+    captured: list[StepCapture] = []
+    for step in steps:
+        if step.script is None:
             continue
-        path = unit.script.path or unit.script.revision
-        capture = UnitCapture(unit.revision, str(path))
+        path = step.script.path or step.script.revision
+        capture = StepCapture(step.revision, str(path))
         first = len(tap.chunks)
         recorder = _Recorder(tap, str(path))
-        module = setup.modules[unit.script.revision]
-        fn = script_function(module, unit, setup.database, str(path))
+        module = setup.modules[step.script.revision]
+        fn = script_function(module, step, setup.database, str(path))
         environment = Environment(
             context,
             script=setup.directory,

@@ -22,7 +22,7 @@ from .rules import rule
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
 
-    from .capture import Action, UnitCapture
+    from .capture import Action, StepCapture
 
 __all__ = ("Checker",)
 
@@ -52,7 +52,7 @@ class _Where:
 
 @dataclass
 class Checker:
-    """The rules' state for one database; feed it every unit of the range in order."""
+    """The rules' state for one database; feed it every step of the range in order."""
 
     database: str
     family: str
@@ -70,7 +70,7 @@ class Checker:
     _units: int = 0
     _lock_flagged: bool = False
 
-    def unit(self, capture: UnitCapture) -> list[LintFinding]:
+    def step(self, capture: StepCapture) -> list[LintFinding]:
         """The findings of one revision's actions."""
         if self.per_step or self._units == 0:
             self._begin()
@@ -110,7 +110,7 @@ class Checker:
                 if not own or fact.kind in FROM_SQL_TOO:
                     yield fact, text
 
-    def _action(self, capture: UnitCapture, action: Action) -> Iterator[LintFinding]:
+    def _action(self, capture: StepCapture, action: Action) -> Iterator[LintFinding]:
         for fact, statement in self._facts(action):
             where = _Where(capture.revision, capture.path, action.line, statement)
             yield from self._uses_new_value(fact, where)

@@ -5,7 +5,7 @@ revisions not yet applied to the database (read from its version table), every
 revision (``all_revisions``), ``start:end`` (empty start: base, empty end:
 heads, ``current`` read from the database), or one revision alone (``REV``,
 planned from its own parents).  Scripts then run offline, for the dialect of
-the database's URL, through :func:`~.capture.capture_units`.
+the database's URL, through :func:`~.capture.capture_steps`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .._runtime.scripts import ScriptCache
 from .._runtime.steps import TargetSetup, context_options, load_modules
 from .._runtime.targets import Target
 from ..errors import AsyncmigError, CommandError, ConfigError
-from .capture import capture_units
+from .capture import capture_steps
 from .check import Checker
 from .report import LintFinding, LintReport
 from .rules import dialect_family, rule
@@ -94,7 +94,7 @@ async def _lint_one(
         engines=engines,
     )
     request = Request("upgrade", (end,))
-    units = plan(request, graph, start)
+    steps = plan(request, graph, start)
     table, schema = Target(database).version_table(config)
     opts = await anyio.to_thread.run_sync(
         partial(
@@ -109,8 +109,8 @@ async def _lint_one(
     # as offline rendering passes it: one revision as a string, several as a tuple
     opts["starting_rev"] = start[0] if len(start) == 1 else (start or None)
     setup = TargetSetup(config, database.name, None, loaded.directory, request, opts)
-    await anyio.to_thread.run_sync(load_modules, setup, units)
-    captures, context = await anyio.to_thread.run_sync(capture_units, setup, units, database.url)
+    await anyio.to_thread.run_sync(load_modules, setup, steps)
+    captures, context = await anyio.to_thread.run_sync(capture_steps, setup, steps, database.url)
     checker = Checker(
         database=database.name,
         family=dialect_family(context.dialect.name),
@@ -124,7 +124,7 @@ async def _lint_one(
         source = await anyio.to_thread.run_sync(_read, capture.path)
         suppressions = read_suppressions(source)
         shown = _shown_path(capture.path)
-        for finding in checker.unit(capture):
+        for finding in checker.step(capture):
             _file(report, _with_path(finding, shown), suppressions)
         for problem in (s for s in suppressions if s.problem is not None):
             _file(report, _invalid(database.name, capture.revision, shown, problem), [])

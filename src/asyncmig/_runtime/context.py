@@ -27,8 +27,10 @@ from . import version_table as _vt
 if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Dialect
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from .._config import Config
+    from .._dialects.generic import Session
     from .._operations.impl import DialectImpl
     from .._script.directory import ScriptDirectory
     from .environment import Environment
@@ -86,6 +88,9 @@ class MigrationContext:
     schema: str | None  # the tenant schema the step applies to, if any
     version_table: str
     version_table_schema: str | None
+    version: _vt.VersionTable  # the table, and whether this connection has found it
+    session: Session  # how this connection begins transactions and runs autocommit blocks
+    async_connection: AsyncConnection | None  # the AsyncConnection run_sync was called on
 
     def __init__(
         self,
@@ -97,6 +102,9 @@ class MigrationContext:
         database: str,
         schema: str | None,
         output: TextIO | None,
+        session: Session | None = None,
+        version: _vt.VersionTable | None = None,
+        async_connection: AsyncConnection | None = None,
     ) -> None:
         self.dialect = dialect
         self.connection = connection
@@ -120,8 +128,14 @@ class MigrationContext:
         if vschema is None and config is not None:
             vschema = config.version_table_schema
         self.version_table_schema = vschema
+        self.version = version or _vt.VersionTable.named(self.version_table, vschema)
+        if session is None:
+            from .._dialects.generic import Session
+
+            session = Session(None)
+        self.session = session
+        self.async_connection = async_connection
         self._impl: DialectImpl | None = None
-        self._table: Table | None = None
         self._offline_bind: Any = None
         self._script_config: ScriptConfig | None = None
 
@@ -138,8 +152,15 @@ class MigrationContext:
         database: str = "main",
         schema: str | None = None,
         output: TextIO | None = None,
+        session: Session | None = None,
+        version: _vt.VersionTable | None = None,
+        async_connection: AsyncConnection | None = None,
     ) -> MigrationContext:
-        """A context on a sync connection, or offline for a URL or dialect name."""
+        """A context on a sync connection, or offline for a URL or dialect name.
+
+        The runtime passes what it opened for the target: its `session`, its
+        `version` table state and the `async_connection` ``op.run_async`` hands on.
+        """
         options = dict(opts or {})
         if connection is not None:
             the_dialect = connection.dialect
@@ -165,6 +186,9 @@ class MigrationContext:
             database=database,
             schema=schema,
             output=output,
+            session=session,
+            version=version,
+            async_connection=async_connection,
         )
 
     @property
@@ -215,17 +239,15 @@ class MigrationContext:
     def impl(self) -> DialectImpl:
         """The dialect implementation that turns directives into DDL."""
         if self._impl is None:
-            from .._operations.impl import impl_for
+            from .._dialects import backend_for
 
-            self._impl = impl_for(self)
+            self._impl = backend_for(self.dialect).ddl(self)
         return self._impl
 
     @property
     def version_table_object(self) -> Table:
         """The version table as a SQLAlchemy ``Table`` (Alembic's ``_version``)."""
-        if self._table is None:
-            self._table = _vt.version_table(self.version_table, self.version_table_schema)
-        return self._table
+        return self.version.table
 
     def execute(self, sql: Any, execution_options: Mapping[str, Any] | None = None) -> Any:
         """Run (or, offline, write) one statement."""
@@ -250,15 +272,12 @@ class MigrationContext:
                 if framed:
                     self.impl.static_output("BEGIN;")
             return
-        from .engines import session_of
-
         connection = self.connection
-        session = session_of(connection)
-        state = session.autocommit_enter(connection)
+        state = self.session.autocommit_enter(connection)
         try:
             yield
         finally:
-            session.autocommit_exit(connection, state)
+            self.session.autocommit_exit(connection, state)
 
     # -- Alembic's read API ---------------------------------------------------
 
@@ -271,7 +290,7 @@ class MigrationContext:
             if isinstance(start, str):
                 return () if start == "base" else (start,)
             return tuple(start)
-        return _vt.read_heads(self.connection, self.version_table_object)
+        return _vt.read_heads(self.connection, self.version)
 
     def get_current_revision(self) -> str | None:
         """The single current revision, None at base; MultipleHeads if there are several."""

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
+from .._dialects import backend_for
 from ..errors import ConfigError
 from . import version_table as vt
-from .plan import Unit, check_known, plan, split_range
-from .steps import TargetSetup, load_modules, run_unit
-from .tenants import tenancy_for
+from .plan import check_known, plan, split_range
+from .steps import TargetSetup, load_modules, run_step, step_report
 
 if TYPE_CHECKING:
     from .._config import DatabaseConfig
     from .._reports import DatabaseReport
-    from .._script.revision import RevisionMap
+    from .._script.revision import RevisionMap, Step
     from .context import MigrationContext
 
 
@@ -52,49 +52,48 @@ async def render_offline(
         )
     setup.request = request
     setup.opts["starting_rev"] = start
-    units = plan(request, graph, heads)
-    await anyio.to_thread.run_sync(load_modules, setup, units)
+    steps = plan(request, graph, heads)
+    await anyio.to_thread.run_sync(load_modules, setup, steps)
     buffer = io.StringIO()
     context = setup.context(url=database.url, output=buffer)
     report.before = heads
     # Scripts run here only write text; a worker thread keeps them off the event loop.
-    await anyio.to_thread.run_sync(_render, context, setup, units, start is None, report)
+    await anyio.to_thread.run_sync(_render, context, setup, steps, start is None, report)
     report.sql = buffer.getvalue()
 
 
 def _render(
     context: MigrationContext,
     setup: TargetSetup,
-    units: list[Unit],
+    steps: list[Step],
     from_base: bool,
     report: DatabaseReport,
 ) -> None:
-    from .runner import step_report
-
     impl = context.impl
     transactional = impl.frames_offline_transactions
     per_step = bool(setup.opts.get("transaction_per_migration", True))
     heads = report.before
-    create = from_base and (units or setup.request.command == "ensure_version")
-    batches = [[unit] for unit in units] if per_step else [units]
-    if not units and create:
+    create = from_base and (steps or setup.request.command == "ensure_version")
+    batches = [[step] for step in steps] if per_step else [steps]
+    if not steps and create:
         batches = [[]]
     if setup.schema is not None:
         creating = setup.request.command in ("upgrade", "stamp", "ensure_version")
-        tenancy_for(context.dialect.name).render(impl, setup.schema, create=creating)
+        backend = backend_for(context.dialect)
+        backend.tenancy(context.dialect.name).render(impl, setup.schema, create=creating)
     for number, batch in enumerate(batches):
         if transactional:
             impl.static_output("BEGIN;")
         if number == 0 and create:
             vt.ensure(context)
-        for unit in batch:
+        for step in batch:
             started = time.perf_counter()
-            before = ", ".join(unit.from_revisions)
-            after = ", ".join(unit.to_revisions)
-            impl.static_output(f"-- Running {unit.direction} {before} -> {after}")
-            run_unit(context, unit, setup)
-            heads = unit.heads_after(heads)
-            report.steps.append(step_report(setup, unit, (time.perf_counter() - started) * 1000))
+            before = ", ".join(step.from_revisions)
+            after = ", ".join(step.to_revisions)
+            impl.static_output(f"-- Running {step.direction} {before} -> {after}")
+            run_step(context, step, setup)
+            heads = step.heads_after(heads)
+            report.steps.append(step_report(setup, step, (time.perf_counter() - started) * 1000))
         if transactional:
             impl.static_output("COMMIT;")
     report.after = heads

@@ -1,17 +1,17 @@
-"""What a command does to one target, as units of work planned from its current heads.
+"""What a command does to one target: the steps planned from its current heads.
 
-A :class:`Unit` is one migration step (a script run in one direction) or one
-version-table change without a script (stamp).  Planning is pure: it reads
-the revision graph and the current heads, and never touches a database.
+A :class:`~asyncmig._script.revision.Step` is one script run in one direction,
+or one version-table change without a script (stamp).  Planning is pure: it
+reads the revision graph and the current heads, and never touches a database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from .._script.revision import Revision, RevisionMap
+from .._script.revision import RevisionMap, Step
 from ..errors import CommandError, RevisionError, UnknownRevision
 
 Command = Literal["upgrade", "downgrade", "stamp", "ensure_version"]
@@ -30,54 +30,6 @@ class Request:
     def label(self) -> str | None:
         """The target as a report shows it."""
         return " ".join(self.revision) if self.revision else None
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One transaction-sized piece of a plan."""
-
-    direction: Literal["upgrade", "downgrade", "stamp"]
-    delete: tuple[str, ...]
-    insert: tuple[str, ...]
-    script: Revision | None = None  # None for a stamp
-    purge: bool = False  # stamp --purge: empty the table first
-
-    @property
-    def revision(self) -> str:
-        """The revision this unit is about, as reports name it."""
-        if self.script is not None:
-            return self.script.revision
-        return ", ".join(self.insert) or "base"
-
-    @property
-    def message(self) -> str:
-        """The script's one-line message (stamps say what they record)."""
-        if self.script is not None:
-            return self.script.message
-        return "stamp"
-
-    @property
-    def from_revisions(self) -> tuple[str, ...]:
-        """Where this step starts, as Alembic's 'Running upgrade a -> b' reads."""
-        if self.script is None:
-            return self.delete
-        if self.direction == "upgrade":
-            return self.script.down_revision
-        return (self.script.revision,)
-
-    @property
-    def to_revisions(self) -> tuple[str, ...]:
-        """Where this step ends."""
-        if self.script is None:
-            return self.insert
-        if self.direction == "upgrade":
-            return (self.script.revision,)
-        return self.script.down_revision
-
-    def heads_after(self, heads: Sequence[str]) -> tuple[str, ...]:
-        """The version rows once this unit has run over `heads`."""
-        start = set() if self.purge else set(heads)
-        return tuple(sorted((start - set(self.delete)) | set(self.insert)))
 
 
 def check_known(
@@ -99,24 +51,20 @@ def check_known(
             )
 
 
-def plan(request: Request, graph: RevisionMap, heads: Sequence[str]) -> list[Unit]:
-    """The units that take `heads` to what `request` asks for."""
+def plan(request: Request, graph: RevisionMap, heads: Sequence[str]) -> list[Step]:
+    """The steps that take `heads` to what `request` asks for."""
     if request.command == "ensure_version":
         return []
     if request.command == "stamp":
-        change = graph.stamp(() if request.purge else heads, request.revision, purge=request.purge)
-        if not request.purge and not change.delete and not change.insert:
-            return []
-        # With purge the rows deleted are whatever is there; shown as where the stamp starts.
-        deleted = tuple(heads) if request.purge else change.delete
-        return [Unit("stamp", deleted, change.insert, purge=request.purge)]
+        step = graph.stamp(() if request.purge else heads, request.revision, purge=request.purge)
+        if request.purge:
+            # the rows deleted are whatever is there, shown as where the stamp starts
+            return [replace(step, delete=tuple(heads))]
+        return [step] if step.delete or step.insert else []
     target = _single(request)
-    steps = (
-        graph.upgrade_plan(heads, target)
-        if request.command == "upgrade"
-        else graph.downgrade_plan(heads, target)
-    )
-    return [Unit(step.direction, step.delete, step.insert, step.revision) for step in steps]
+    if request.command == "upgrade":
+        return graph.upgrade_plan(heads, target)
+    return graph.downgrade_plan(heads, target)
 
 
 def _single(request: Request) -> str:

@@ -10,14 +10,13 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import AsyncmigError, CommandError
-from . import engines as _engines
-from . import version_table as vt
+from .connection import leased_engine, open_target
 from .failures import unexpected
 from .scripts import ScriptCache
-from .targets import database_of, live_targets, targets_for
+from .targets import Target, database_of, live_targets, targets_for
+from .version_table import VersionTable, read_heads
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -72,34 +71,19 @@ async def _read_database(
     cache: ScriptCache,
 ) -> dict[str, tuple[str, ...]]:
     loaded = await cache.load(database, graph=False)
-    lease = await _engines.lease_engine(database, engines, loaded.env_module)
-    try:
+    async with leased_engine(database, engines, loaded.env_module) as lease:
         targets, _ = await live_targets(database, lease.engine)
         if not targets:
             return {}
-        conn = await _engines.connect(lease.engine, database)
-        try:
-            tables = [vt.version_table(*target.version_table(config)) for target in targets]
+        # One connection reads every tenant's table, each qualified by its schema.
+        async with open_target(lease.engine, Target(database), config) as tc:
+            versions = [VersionTable.named(*target.version_table(config)) for target in targets]
 
             def read(connection: Connection) -> list[tuple[str, ...]]:
-                try:
-                    return [vt.read_heads(connection, table) for table in tables]
-                finally:
-                    vt.forget(connection)
+                return [read_heads(connection, version) for version in versions]
 
-            rows = await conn.run_sync(read)
-        except SQLAlchemyError as exc:
-            reason = " ".join(str(exc).split())
-            raise CommandError(
-                f"database {database.name!r} ({database.masked_url}): {reason}"
-            ) from exc
-        finally:
-            with anyio.CancelScope(shield=True):
-                await conn.close()
-        return {target.key: heads for target, heads in zip(targets, rows, strict=True)}
-    finally:
-        with anyio.CancelScope(shield=True):
-            await lease.close()
+            rows = await tc.conn.run_sync(read)
+    return {target.key: heads for target, heads in zip(targets, rows, strict=True)}
 
 
 async def heads_of(
@@ -143,23 +127,25 @@ async def wait_until_head(
         )
     cache = ScriptCache(config)
     heads = await heads_of(config, databases, cache)
-    deadline = anyio.current_time() + timeout
-    while True:
-        current = await read_current(config, databases, engines, cache)
-        behind = {
+
+    def behind(current: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return {
             key: revs for key, revs in current.items() if set(revs) != set(heads[database_of(key)])
         }
-        if not behind:
-            return current
-        remaining = deadline - anyio.current_time()
-        if remaining <= 0:
-            detail = "; ".join(
-                f"{key} at {', '.join(revs) or '<base>'} "
-                f"(head {', '.join(heads[database_of(key)])})"
-                for key, revs in behind.items()
-            )
-            raise CommandError(
-                f"gave up after {timeout:g}s waiting for head: {detail}; "
-                "run `asyncmig upgrade head` or wait for the runner that is migrating"
-            )
-        await anyio.sleep(min(interval, remaining))
+
+    current = await read_current(config, databases, engines, cache)
+    with anyio.move_on_after(timeout):
+        while behind(current):
+            await anyio.sleep(interval)
+            current = await read_current(config, databases, engines, cache)
+    late = behind(current)
+    if not late:
+        return current
+    detail = "; ".join(
+        f"{key} at {', '.join(revs) or '<base>'} (head {', '.join(heads[database_of(key)])})"
+        for key, revs in late.items()
+    )
+    raise CommandError(
+        f"gave up after {timeout:g}s waiting for head: {detail}; "
+        "run `asyncmig upgrade head` or wait for the runner that is migrating"
+    )

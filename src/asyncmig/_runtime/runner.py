@@ -27,35 +27,34 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import anyio
-import anyio.lowlevel
 import anyio.to_thread
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from .._dialects import backend_for
 from .._reports import DatabaseReport, RunReport, StepReport
+from .._script.revision import Step
 from ..errors import AsyncmigError, CommandError, LockTimeout, MigrationFailed
 from . import engines as _engines
-from . import tenants as _tenants
-from . import version_table as _vt
+from .connection import TargetConnection, leased_engine, open_target
 from .failures import in_schema, unexpected
-from .locking import MigrationLock, lock_for
 from .offline import render_offline
-from .plan import Request, Unit, check_known, plan
+from .plan import Request, check_known, plan
 from .scripts import Loaded, ScriptCache
 from .steps import (
     ROLLED_BACK,
     TargetSetup,
     begin,
-    begin_and_read,
     context_options,
     ensure_table,
     load_modules,
     run_online,
+    step_report,
 )
 from .targets import (
     DEFAULT_SCHEMA_CONCURRENCY,
@@ -68,19 +67,17 @@ from .targets import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from .._config import Config, DatabaseConfig
+    from .._dialects.generic import Tenancy
     from .._script.revision import RevisionMap
-    from .tenants import Tenancy
 
 __all__ = ("DEFAULT_SCHEMA_CONCURRENCY", "RunOptions", "Target", "run", "targets_for")
 
 OnStep = Callable[[StepReport], None]
-T = TypeVar("T")
 
-# Waiting for a lock that a begin found taken: the first pause, doubling up to the last.
+# Waiting for SQLite's write lock a begin found taken: the first pause, doubling up to the last.
 _RETRY_FIRST = 0.01
 _RETRY_MAX = 0.2
 
@@ -170,17 +167,20 @@ class _Runner:
             if database.url:  # the dialect comes from it: it must parse
                 _engines.check_url(database)
             targets = static_targets(database, backend_name(database))
-            tenancy = _tenants.tenancy_for(backend_name(database)) if tenanted else None
+            tenancy = (
+                backend_for(backend_name(database)).tenancy(backend_name(database))
+                if tenanted
+                else None
+            )
             shared = _Shared(loaded, graph, None, tenancy, limiter)
             await self._targets(targets, reports, shared)
             return
-        lease = await _engines.lease_engine(
+        async with leased_engine(
             database,
             self.options.engines,
             loaded.env_module,
             connections=2 * width if tenanted else None,
-        )
-        try:
+        ) as lease:
             targets, tenancy = await live_targets(database, lease.engine)
             if not targets:  # a schemas query that found none
                 reports.append(DatabaseReport(database.name, status="skipped"))
@@ -192,9 +192,6 @@ class _Runner:
                 limiter = anyio.CapacityLimiter(max(1, room // 2))
             shared = _Shared(loaded, graph, lease.engine, tenancy, limiter)
             await self._targets(targets, reports, shared)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await lease.close()
 
     async def _targets(
         self, targets: Sequence[Target], reports: list[DatabaseReport], shared: _Shared
@@ -254,59 +251,19 @@ class _Runner:
             for step in report.steps:
                 self._announce(step)
             return
-        conn = await _engines.connect(shared.engine, target.database)
-        try:
-            await self._locked(
-                shared.engine, conn, target=target, setup=setup, shared=shared, report=report
-            )
-        finally:
-            with anyio.CancelScope(shield=True):
-                await _close(conn)
+        async with open_target(
+            shared.engine,
+            target,
+            self.config,
+            lock=self.config.lock if self.options.lock is None else self.options.lock,
+            tenancy=shared.tenancy,
+            create_schema=self.request.command in _CREATING,
+        ) as tc:
+            await _Migration(self, tc, setup, shared.graph, report).run()
 
     def _announce(self, step: StepReport) -> None:
         if self.options.on_step is not None:
             self.options.on_step(step)
-
-    async def _locked(
-        self,
-        engine: AsyncEngine,
-        conn: AsyncConnection,
-        *,
-        target: Target,
-        setup: TargetSetup,
-        shared: _Shared,
-        report: DatabaseReport,
-    ) -> None:
-        name = conn.dialect.name
-        shielded = name == "sqlite"
-        session = _engines.session_for(name, self.config.lock_timeout)
-        table, schema = target.version_table(self.config)
-        lock = lock_for(
-            name,
-            enabled=self.config.lock if self.options.lock is None else self.options.lock,
-            database=target.database.name,
-            table=table,
-            schema=schema,
-            timeout=self.config.lock_timeout,
-        )
-        try:
-            await _call(shielded, conn.run_sync, _engines.attach, session)
-            try:
-                await lock.acquire(engine, session)
-            except _engines.CONNECT_ERRORS as exc:
-                url = engine.url.render_as_string(hide_password=False)
-                raise _engines.unavailable(target.database, url, exc) from None
-            if target.schema is not None and shared.tenancy is not None:
-                create = self.request.command in _CREATING
-                await conn.run_sync(_tenants.attach, shared.tenancy, target.schema, create)
-            migration = _Migration(
-                self, conn, session, lock, setup, shared.graph, report, shielded=shielded
-            )
-            await migration.run()
-        except SQLAlchemyError as exc:
-            raise _database_error(target, exc) from exc
-        finally:
-            await lock.release()
 
 
 @dataclass
@@ -314,86 +271,86 @@ class _Migration:
     """One target's transactions, from the first read of its version rows to the last commit."""
 
     runner: _Runner
-    conn: AsyncConnection
-    session: _engines.Session
-    lock: MigrationLock
+    tc: TargetConnection
     setup: TargetSetup
     graph: RevisionMap
     report: DatabaseReport
-    #: Await begins, commits and rollbacks shielded from cancellation, which then arrives
-    #: right after: aiosqlite's worker thread cannot be interrupted, and SQLAlchemy's
-    #: clean-up of a lock wait cancelled under it can leave a close waiting forever at
-    #: loop shutdown.  A step itself stays cancellable (``--fail-fast``) and rolls back.
-    shielded: bool = False
-
-    @property
-    def request(self) -> Request:
-        return self.runner.request
-
-    async def _db(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
-        return await _call(self.shielded, fn, *args)
 
     async def run(self) -> None:
-        heads = await self._begin()
+        """Plan from the version rows, then run and commit step by step (or all at once).
+
+        Where the lock ends with each transaction (SQLite), the rows read for the
+        plan may move between two of them: a step that then fails makes the plan
+        be made again from what is there, so no step ever runs twice.
+        """
+        heads = await self._begin(read=True)
         self.report.before = self.report.after = heads
-        units = await self._plan(heads)
-        if not units:
-            if self.request.command == "ensure_version":
-                await self._db(self.conn.run_sync, ensure_table, self.setup)
-            await self._db(self.conn.commit)
-            return
+        steps = await self._plan(heads)
+        if not steps and self.runner.request.command == "ensure_version":
+            await self.tc.call(self.tc.conn.run_sync, ensure_table, self.tc, self.setup)
         per_step = self.runner.config.transaction_per_migration
-        verified = True  # the open transaction read `heads` itself
-        while units:
-            batch = units[:1] if per_step else units
+        verified = True  # this transaction read `heads` itself
+        while steps:
+            batch = steps[:1] if per_step else steps
             try:
-                done, after = await self._batch(batch, heads)
+                done = await self._run_batch(batch)
             except (AsyncmigError, SQLAlchemyError):
-                if verified:
+                moved = None if verified else await self._moved(heads)
+                if moved is None:
                     raise
-                # The transaction trusted the rows our last commit left, and without a
-                # lock spanning transactions another runner may have moved them since:
-                # then its steps are not ours to repeat, and the plan is made again.
-                current = await self._begin()
-                if current == heads:
-                    await self._db(_rollback, self.conn)
-                    raise
-                self.report.after = heads = current
+                self.report.after = heads = moved
+                steps = await self._plan(heads)
                 verified = True
-                units = await self._plan(heads)
-                if not units:
-                    await self._db(self.conn.commit)
-                    return
                 continue
-            await self._db(self.conn.commit)
-            self.report.steps.extend(done)
-            self.report.after = heads = after
-            for step in done:
-                self.runner._announce(step)
-            units = units[len(batch) :]
-            if units:
-                await self._open(begin)
-                verified = self.lock.spans_transactions
+            await self.tc.call(self.tc.conn.commit)
+            for step, step_report_ in done:
+                self.report.after = heads = step.heads_after(heads)
+                self.report.steps.append(step_report_)
+                self.runner._announce(step_report_)
+            steps = steps[len(batch) :]
+            if steps:
+                await self._begin(read=False)
+                verified = self.tc.lock.spans_transactions
+        await self.tc.call(self.tc.conn.commit)
 
-    async def _batch(
-        self, batch: Sequence[Unit], heads: tuple[str, ...]
-    ) -> tuple[list[StepReport], tuple[str, ...]]:
-        done: list[StepReport] = []
-        for unit in batch:
+    async def _run_batch(self, batch: Sequence[Step]) -> list[tuple[Step, StepReport]]:
+        """Run `batch` in the open transaction; a failure says what its rollback undid."""
+        done: list[tuple[Step, StepReport]] = []
+        for step in batch:
+            started = time.perf_counter()
             try:
-                done.append(await self._run(unit, heads))
+                await self.tc.conn.run_sync(run_online, self.tc, self.setup, step)
             except MigrationFailed as exc:
-                raise await self._truthful(exc, done) from exc.__cause__
-            heads = unit.heads_after(heads)
-        return done, heads
+                with anyio.CancelScope(shield=True):
+                    await self.tc.rollback()
+                raise await self._truthful(exc, [s for s, _ in done]) from exc.__cause__
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self.tc.rollback()
+                raise
+            elapsed = (time.perf_counter() - started) * 1000
+            done.append((step, step_report(self.setup, step, elapsed)))
+        return done
 
-    async def _truthful(self, exc: MigrationFailed, done: Sequence[StepReport]) -> MigrationFailed:
+    async def _moved(self, heads: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The version rows, if another runner moved them from `heads` since our last commit.
+
+        Called after a failure in a transaction that trusted that commit: then the
+        other runner's steps are not ours to repeat.  None (rolled back): they did not move.
+        """
+        current = await self._begin(read=True)
+        if current != heads:
+            return current
+        await self.tc.call(self.tc.rollback)
+        return None
+
+    async def _truthful(self, exc: MigrationFailed, done: Sequence[Step]) -> MigrationFailed:
         """The failure, saying what the rollback really undid."""
         if exc.outcome != ROLLED_BACK:
             # DDL committed as it ran: what the version table says now is the truth.
             try:
-                now = await self._begin()
-                await self._db(_rollback, self.conn)
+                now = await self._begin(read=True)
+                await self.tc.call(self.tc.rollback)
             except (AsyncmigError, SQLAlchemyError):
                 return exc
             self.report.after = now
@@ -407,35 +364,41 @@ class _Migration:
             f"{span} rolled back; the database is at {_revs(done[0].from_revisions)}"
         )
 
-    async def _begin(self) -> tuple[str, ...]:
-        """Begin a transaction and read the version rows in it."""
-        return await self._open(begin_and_read)
+    async def _begin(self, *, read: bool) -> tuple[str, ...]:
+        """Begin the next transaction (reading the version rows if asked).
 
-    async def _open(self, start: Callable[[Connection, _engines.Session, TargetSetup], T]) -> T:
-        """Begin the next transaction with `start`, waiting for the lock up to its timeout.
-
-        SQLite waits for its write lock inside the driver, a busy timeout at a time
-        (see :class:`~._engines.SQLiteSession`); between tries the wait is ours, and
-        cancellable.
+        SQLite waits for its write lock inside the driver, a busy timeout at a
+        time; between tries the wait is ours, and cancellable, up to ``lock_timeout``.
         """
-        timeout = self.lock.timeout
-        deadline = math.inf if timeout is None else anyio.current_time() + timeout
-        delay = _RETRY_FIRST
-        while True:
-            try:
-                return await self._db(self.conn.run_sync, start, self.session, self.setup)
-            except DBAPIError as exc:
-                if not self.lock.locked_out(exc):
-                    raise
-                await self._db(_rollback, self.conn)
-                remaining = deadline - anyio.current_time()
-                if remaining <= 0:
-                    raise LockTimeout(self.setup.database, timeout or 0.0) from exc
-            await anyio.sleep(min(delay, remaining))
-            delay = min(delay * 2, _RETRY_MAX)
+        tc = self.tc
 
-    async def _plan(self, heads: tuple[str, ...]) -> list[Unit]:
-        if not (self.request.command == "stamp" and self.request.purge):
+        async def attempt() -> tuple[str, ...] | DBAPIError:
+            # shielded without a checkpoint after: a begin that got the lock is kept
+            outcome: tuple[str, ...] | DBAPIError
+            with anyio.CancelScope(shield=tc.shielded):
+                try:
+                    outcome = await tc.conn.run_sync(begin, tc, self.setup, read)
+                except DBAPIError as exc:
+                    if not tc.session.locked_out(exc):
+                        raise
+                    await tc.rollback()
+                    outcome = exc
+            return outcome
+
+        result = await attempt()
+        delay = _RETRY_FIRST
+        with anyio.move_on_after(tc.lock.timeout):
+            while isinstance(result, DBAPIError):
+                await anyio.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX)
+                result = await attempt()
+        if isinstance(result, DBAPIError):
+            raise LockTimeout(self.setup.database, tc.lock.timeout or 0.0) from result
+        return result
+
+    async def _plan(self, heads: tuple[str, ...]) -> list[Step]:
+        request = self.runner.request
+        if not (request.command == "stamp" and request.purge):
             check_known(
                 self.graph,
                 heads,
@@ -443,75 +406,10 @@ class _Migration:
                 table=self.setup.context_table(),
                 location=str(self.setup.directory.location),
             )
-        units = plan(self.request, self.graph, heads)
-        await anyio.to_thread.run_sync(load_modules, self.setup, units)
-        return units
-
-    async def _run(self, unit: Unit, heads: tuple[str, ...]) -> StepReport:
-        started = time.perf_counter()
-        try:
-            await self.conn.run_sync(run_online, unit, self.setup)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await _rollback(self.conn)
-            raise
-        return step_report(self.setup, unit, (time.perf_counter() - started) * 1000)
-
-
-async def _call(shielded: bool, fn: Callable[..., Awaitable[T]], *args: object) -> T:
-    """``await fn(*args)``, shielded from cancellation if asked (delivered right after)."""
-    if not shielded:
-        return await fn(*args)
-    with anyio.CancelScope(shield=True):
-        result = await fn(*args)
-    await anyio.lowlevel.checkpoint_if_cancelled()
-    return result
-
-
-def step_report(setup: TargetSetup, unit: Unit, elapsed_ms: float) -> StepReport:
-    """The report line of one unit that ran (and, online, committed)."""
-    return StepReport(
-        database=setup.database,
-        schema=setup.schema,
-        revision=unit.revision,
-        direction=unit.direction,
-        from_revisions=unit.from_revisions,
-        to_revisions=unit.to_revisions,
-        message=unit.message,
-        elapsed_ms=elapsed_ms,
-    )
+        steps = plan(request, self.graph, heads)
+        await anyio.to_thread.run_sync(load_modules, self.setup, steps)
+        return steps
 
 
 def _revs(revisions: Sequence[str]) -> str:
     return ", ".join(revisions) or "<base>"
-
-
-def _database_error(target: Target, exc: SQLAlchemyError) -> AsyncmigError:
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    return CommandError(f"database {target.key!r} ({target.database.masked_url}): {reason}")
-
-
-async def _rollback(conn: AsyncConnection) -> None:
-    try:
-        await conn.rollback()
-    except Exception:
-        await conn.invalidate()
-
-
-async def _close(conn: AsyncConnection) -> None:
-    """Roll back anything open, undo the session's changes, return the connection."""
-    try:
-        if conn.in_transaction():
-            await conn.rollback()
-        await conn.run_sync(_detach)
-    except Exception:
-        # A connection broken mid-step (or by cancellation) must not go back to the pool.
-        await conn.invalidate()
-    await conn.close()
-
-
-def _detach(connection: Connection) -> None:
-    """Leave the tenant schema, then undo the session's changes (before the pool gets it)."""
-    _vt.forget(connection)
-    _tenants.detach(connection)
-    _engines.detach(connection)

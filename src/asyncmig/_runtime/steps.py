@@ -1,4 +1,4 @@
-"""Running one unit of a plan: synchronous code for ``run_sync`` (or offline rendering).
+"""Running one step of a plan: synchronous code for ``run_sync`` (or offline rendering).
 
 Everything here is called either inside ``AsyncConnection.run_sync`` with a
 sync ``Connection``, or with an offline context; none of it awaits.  Script
@@ -19,25 +19,27 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy import event
 
 from .._proxy import activated
+from .._reports import StepReport
 from .._script.loader import alembic_aliases
+from .._script.revision import Step
 from .._urls import mask_text
 from ..errors import AsyncmigError, MigrationFailed, ScriptError
 from . import version_table as vt
 from .context import MigrationContext
 from .environment import Environment
-from .plan import Request, Unit
+from .plan import Request
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from .._config import Config
     from .._script.directory import ScriptDirectory
-    from .engines import Session
+    from .connection import TargetConnection
 
 
 @dataclass
 class TargetSetup:
-    """What every unit of one target needs to build its context."""
+    """What every step of one target needs to build its context."""
 
     config: Config
     database: str
@@ -56,11 +58,12 @@ class TargetSetup:
     def context(
         self,
         connection: Connection | None = None,
+        target: TargetConnection | None = None,
         *,
         url: str | None = None,
         output: TextIO | None = None,
     ) -> MigrationContext:
-        """A migration context on `connection`, or offline for `url` into `output`."""
+        """A migration context on `target`'s `connection`, or offline for `url` into `output`."""
         return MigrationContext.configure(
             connection,
             url=url,
@@ -69,18 +72,21 @@ class TargetSetup:
             database=self.database,
             schema=self.schema,
             output=output,
+            session=target.session if target is not None else None,
+            version=target.version if target is not None else None,
+            async_connection=target.conn if target is not None else None,
         )
 
 
-def load_modules(setup: TargetSetup, units: Iterable[Unit]) -> None:
-    """Import every script the units run (in a worker thread), checking their functions."""
+def load_modules(setup: TargetSetup, steps: Iterable[Step]) -> None:
+    """Import every script the steps run (in a worker thread), checking their functions."""
     with alembic_aliases():
-        _load_modules(setup, units)
+        _load_modules(setup, steps)
 
 
-def _load_modules(setup: TargetSetup, units: Iterable[Unit]) -> None:
-    for unit in units:
-        script = unit.script
+def _load_modules(setup: TargetSetup, steps: Iterable[Step]) -> None:
+    for step in steps:
+        script = step.script
         if script is None or script.revision in setup.modules:
             continue
         path = script.path or script.revision
@@ -94,18 +100,18 @@ def _load_modules(setup: TargetSetup, units: Iterable[Unit]) -> None:
                 path=path,
                 line=script_line(path, exc.__traceback__),
             ) from exc
-        script_function(module, unit, setup.database, path)
+        script_function(module, step, setup.database, path)
         setup.modules[script.revision] = module
 
 
-def script_function(module: ModuleType, unit: Unit, database: str, path: str) -> Callable[[], Any]:
+def script_function(module: ModuleType, step: Step, database: str, path: str) -> Callable[[], Any]:
     """``upgrade_<database>()`` if the script has one, else ``upgrade()`` (or downgrade)."""
-    own = getattr(module, f"{unit.direction}_{database}", None)
-    fn = own if callable(own) else getattr(module, unit.direction, None)
+    own = getattr(module, f"{step.direction}_{database}", None)
+    fn = own if callable(own) else getattr(module, step.direction, None)
     if not callable(fn):
         raise ScriptError(
-            f"revision {unit.revision} has no {unit.direction}() function; add one "
-            f"(or {unit.direction}_{database}())",
+            f"revision {step.revision} has no {step.direction}() function; add one "
+            f"(or {step.direction}_{database}())",
             path=path,
         )
     return fn  # type: ignore[no-any-return]  # a script's function
@@ -123,23 +129,20 @@ def script_line(path: str, tb: TracebackType | None) -> int | None:
     return line
 
 
-def begin_and_read(connection: Connection, session: Session, setup: TargetSetup) -> tuple[str, ...]:
-    """Begin the transaction and read the version rows inside it (lock already held)."""
-    session.begin(connection)
-    return setup.context(connection).get_current_heads()
+def begin(
+    connection: Connection, target: TargetConnection, setup: TargetSetup, read: bool
+) -> tuple[str, ...]:
+    """Begin the transaction steps run in; with `read`, read the version rows inside it."""
+    target.session.begin(connection)
+    return setup.context(connection, target).get_current_heads() if read else ()
 
 
-def begin(connection: Connection, session: Session, setup: TargetSetup) -> None:
-    """Begin the transaction a unit runs in, if none is open (called as :func:`begin_and_read`)."""
-    session.begin(connection)
-
-
-def run_unit(context: MigrationContext, unit: Unit, setup: TargetSetup) -> None:
-    """Run one unit's script (if any) and write its version rows, in the current transaction."""
-    if unit.script is not None:
-        path = unit.script.path or unit.script.revision
-        module = setup.modules[unit.script.revision]
-        fn = script_function(module, unit, setup.database, path)
+def run_step(context: MigrationContext, step: Step, setup: TargetSetup) -> None:
+    """Run one step's script (if any) and write its version rows, in the current transaction."""
+    if step.script is not None:
+        path = step.script.path or step.script.revision
+        module = setup.modules[step.script.revision]
+        fn = script_function(module, step, setup.database, path)
         from .._operations import Operations
 
         environment = Environment(
@@ -156,18 +159,18 @@ def run_unit(context: MigrationContext, unit: Unit, setup: TargetSetup) -> None:
         except Exception as exc:
             error = MigrationFailed(
                 database=setup.database,
-                revision=unit.revision,
+                revision=step.revision,
                 path=str(Path(path)),
                 line=script_line(path, exc.__traceback__),
                 cause=exc,
                 schema=setup.schema,
-                outcome=_outcome(context, unit, statements),
+                outcome=_outcome(context, step, statements),
                 statements=statements,
             )
             raise error from exc
-    if unit.purge:
+    if step.purge:
         vt.purge(context)
-    vt.apply(context, () if unit.purge else unit.delete, unit.insert)
+    vt.apply(context, () if step.purge else step.delete, step.insert)
 
 
 ROLLED_BACK = "its transaction was rolled back"
@@ -208,17 +211,18 @@ def shorten_statements(statements: Sequence[str]) -> str:
     return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
 
 
-def _outcome(context: MigrationContext, unit: Unit, statements: Sequence[str]) -> str:
+def _outcome(context: MigrationContext, step: Step, statements: Sequence[str]) -> str:
     """What became of the database after the step failed, true for its dialect."""
     if context.connection is None:
         return "no SQL was written for it"
     if context.impl.transactional_ddl:
         return ROLLED_BACK
-    name = context.dialect.name
-    dialect = "MySQL/MariaDB" if name in ("mysql", "mariadb") else name
+    from .._dialects import backend_for
+
+    dialect = backend_for(context.dialect).display_name or context.dialect.name
     if not statements:
         return f"no statement of the step had completed, so {dialect} applied none of it"
-    done = " ".join(unit.to_revisions) or "base"
+    done = " ".join(step.to_revisions) or "base"
     return (
         f"{dialect} commits DDL implicitly, so the step may be partly applied (statements "
         f"that had already run: {shorten_statements(statements)}); check the database by hand, "
@@ -227,14 +231,30 @@ def _outcome(context: MigrationContext, unit: Unit, statements: Sequence[str]) -
     )
 
 
-def run_online(connection: Connection, unit: Unit, setup: TargetSetup) -> None:
-    """:func:`run_unit` on a sync connection (the body of one ``run_sync``)."""
-    run_unit(setup.context(connection), unit, setup)
+def run_online(
+    connection: Connection, target: TargetConnection, setup: TargetSetup, step: Step
+) -> None:
+    """:func:`run_step` on the target's sync connection (the body of one ``run_sync``)."""
+    run_step(setup.context(connection, target), step, setup)
 
 
-def ensure_table(connection: Connection, setup: TargetSetup) -> None:
+def ensure_table(connection: Connection, target: TargetConnection, setup: TargetSetup) -> None:
     """Create the version table if it is missing (``ensure-version``)."""
-    vt.ensure(setup.context(connection))
+    vt.ensure(setup.context(connection, target))
+
+
+def step_report(setup: TargetSetup, step: Step, elapsed_ms: float) -> StepReport:
+    """The report line of one step that ran (and, online, committed)."""
+    return StepReport(
+        database=setup.database,
+        schema=setup.schema,
+        revision=step.revision,
+        direction=step.direction,
+        from_revisions=step.from_revisions,
+        to_revisions=step.to_revisions,
+        message=step.message,
+        elapsed_ms=elapsed_ms,
+    )
 
 
 def context_options(

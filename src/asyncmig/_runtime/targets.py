@@ -11,13 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import anyio
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .._dialects import backend_for
 from ..errors import CommandError
-from .tenants import Tenancy, schema_names, tenancy_for
+from . import engines as _engines
+from .connection import reason
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from .._config import Config, DatabaseConfig
+    from .._dialects.generic import Tenancy
 
 # Tenant schemas of one database migrating at once when --concurrency is not
 # given; each holds two connections (steps and lock), so six fit a default pool.
@@ -64,7 +71,7 @@ def static_targets(database: DatabaseConfig, dialect_name: str) -> list[Target]:
     """Offline: the targets of a database whose schemas are listed (a query cannot run)."""
     if not is_tenanted(database):
         return [Target(database)]
-    tenancy_for(dialect_name).check(database)
+    backend_for(dialect_name).tenancy(dialect_name).check(database)
     if database.schemas_query is not None:
         raise CommandError(
             f"database {database.name!r}: its schemas come from a query, which --sql cannot "
@@ -80,7 +87,7 @@ async def live_targets(
     """The targets of a database, running its schemas query if it has one."""
     if not is_tenanted(database):
         return [Target(database)], None
-    tenancy = tenancy_for(engine.dialect.name)
+    tenancy = backend_for(engine.dialect).tenancy(engine.dialect.name)
     tenancy.check(database)
     schemas = await schema_names(engine, database)
     return [Target(database, schema) for schema in schemas], tenancy
@@ -91,3 +98,21 @@ def backend_name(database: DatabaseConfig) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(database.url or "").get_backend_name() if database.url else "default"
+
+
+async def schema_names(engine: AsyncEngine, database: DatabaseConfig) -> list[str]:
+    """The database's tenant schemas: its list, or the rows of its query (first column)."""
+    if database.schemas_query is None:
+        return list(dict.fromkeys(database.schemas or ()))
+    conn = await _engines.connect(engine, database)
+    try:
+        rows = (await conn.execute(text(database.schemas_query))).all()
+    except SQLAlchemyError as exc:
+        raise CommandError(
+            f"database {database.name!r} ({database.masked_url}): its schemas query "
+            f"{database.schemas_query!r} failed: {reason(exc)}; fix `schemas` in its table"
+        ) from exc
+    finally:
+        with anyio.CancelScope(shield=True):
+            await conn.close()
+    return list(dict.fromkeys(str(row[0]) for row in rows if row and row[0] is not None))

@@ -4,8 +4,10 @@
 ``<table>_pkc``, as Alembic's ``alembic_version`` has, so pointing
 ``version_table`` at ``alembic_version`` adopts an Alembic database.  The
 table is created on the first write only; reads of a missing table return no
-heads.  Everything here is synchronous and runs inside ``run_sync`` (or
-writes offline SQL through the context's dialect implementation).
+heads.  What a connection knows about the table travels in its
+:class:`VersionTable`, passed explicitly.  Everything here is synchronous and
+runs inside ``run_sync`` (or writes offline SQL through the context's dialect
+implementation).
 """
 
 from __future__ import annotations
@@ -49,30 +51,30 @@ def version_table(name: str, schema: str | None = None) -> Table:
     )
 
 
-_SEEN_KEY = "asyncmig_version_tables"
+class VersionTable:
+    """One target's version table, and whether its connection has found (or made) it.
 
-
-def exists(connection: Connection, table: Table) -> bool:
-    """Whether the version table is in the database.
-
-    A table once found (or created) is remembered on the connection until
-    :func:`forget`: a migration's steps never drop it, and asking the catalog
-    twice per step costs more than many steps do on a server.  The runner
-    forgets when a target ends, so a rolled-back creation never outlives it.
+    A table once found is not looked up again: a migration's steps never drop
+    it, and asking the catalog twice per step costs more than many steps do on
+    a server.  The state lives as long as the target's connection is open, so a
+    rolled-back creation never outlives the run.
     """
-    seen: set[tuple[str | None, str]] = connection.info.setdefault(_SEEN_KEY, set())
-    key = (table.schema, table.name)
-    if key in seen:
-        return True
-    found = bool(inspect(connection).has_table(table.name, schema=table.schema))
-    if found:
-        seen.add(key)
-    return found
 
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.known = False
 
-def forget(connection: Connection) -> None:
-    """Drop what :func:`exists` remembered on this connection."""
-    connection.info.pop(_SEEN_KEY, None)
+    @classmethod
+    def named(cls, name: str, schema: str | None = None) -> VersionTable:
+        """A fresh state for the version table called `name` in `schema`."""
+        return cls(version_table(name, schema))
+
+    def exists(self, connection: Connection) -> bool:
+        """Whether the table is in the database."""
+        if not self.known:
+            table = self.table
+            self.known = bool(inspect(connection).has_table(table.name, schema=table.schema))
+        return self.known
 
 
 @dataclass(frozen=True)
@@ -95,22 +97,22 @@ def _statements(table: Table) -> _Statements:
     )
 
 
-def read_heads(connection: Connection, table: Table) -> tuple[str, ...]:
+def read_heads(connection: Connection, version: VersionTable) -> tuple[str, ...]:
     """The rows of the version table, sorted; () if it does not exist yet."""
-    if not exists(connection, table):
+    if not version.exists(connection):
         return ()
-    rows = connection.execute(_statements(table).select).scalars().all()
+    rows = connection.execute(_statements(version.table).select).scalars().all()
     return tuple(sorted(str(row) for row in rows))
 
 
 def ensure(context: MigrationContext) -> None:
     """Create the version table if it is missing (offline: always render CREATE TABLE)."""
-    table = context.version_table_object
+    version = context.version
     if context.connection is None:
-        context.impl.execute(CreateTable(table))
-    elif not exists(context.connection, table):
-        table.create(context.connection)
-        context.connection.info.setdefault(_SEEN_KEY, set()).add((table.schema, table.name))
+        context.impl.execute(CreateTable(version.table))
+    elif not version.exists(context.connection):
+        version.table.create(context.connection)
+        version.known = True
 
 
 def apply(context: MigrationContext, delete: Sequence[str], insert: Sequence[str]) -> None:
@@ -122,7 +124,7 @@ def apply(context: MigrationContext, delete: Sequence[str], insert: Sequence[str
     """
     if not delete and not insert:
         return
-    table = context.version_table_object
+    table = context.version.table
     if context.connection is not None:
         ensure(context)  # offline, the runner renders CREATE TABLE once, up front
     column = table.c.version_num
@@ -163,10 +165,10 @@ def apply(context: MigrationContext, delete: Sequence[str], insert: Sequence[str
 
 def purge(context: MigrationContext) -> None:
     """Delete every row (``stamp --purge``)."""
-    table = context.version_table_object
+    table = context.version.table
     if context.connection is None:
         context.impl.execute(table.delete())
-    elif exists(context.connection, table):
+    elif context.version.exists(context.connection):
         context.connection.execute(table.delete())
 
 
@@ -181,19 +183,14 @@ def _write(
     if context.connection is None:
         context.impl.execute(statement)
         return
-    from .engines import session_of
-
-    rowcount = session_of(context.connection).write(
-        context.connection,
-        statement,  # type: ignore[arg-type]  # DML on the version table
+    result = context.connection.execute(
+        statement,  # type: ignore[call-overload]  # DML on the version table
         parameters or {},
     )
+    rowcount = int(result.rowcount)
     if rowcount != expected:
-        name = (
-            f"{context.version_table_schema}.{context.version_table}"
-            if (context.version_table_schema)
-            else context.version_table
-        )
+        table = context.version.table
+        name = f"{table.schema}.{table.name}" if table.schema else table.name
         raise CommandError(
             f"database {context.database!r}: version table {name} changed under this run "
             f"({what} touched {rowcount} rows, expected {expected}); another process "

@@ -14,9 +14,9 @@ from .graph import Graph
 from .revision_order import newest_first
 from .revision_plan import Planner
 from .revision_targets import Resolver
-from .revision_types import Revision, Step, VersionChange
+from .revision_types import Revision, Step
 
-__all__ = ("Revision", "RevisionMap", "Step", "VersionChange")
+__all__ = ("Revision", "RevisionMap", "Step")
 
 
 class RevisionMap:
@@ -103,8 +103,8 @@ class RevisionMap:
 
     def stamp(
         self, current: Sequence[str], targets: Sequence[str], *, purge: bool = False
-    ) -> VersionChange:
-        """The version-table change that stamps `targets` over `current`."""
+    ) -> Step:
+        """The stamp step (a version-table change, no script) for `targets` over `current`."""
         return self._planner.stamp(current, targets, purge)
 
     def history(self, rev_range: str | None = None, current: Sequence[str] = ()) -> list[Revision]:

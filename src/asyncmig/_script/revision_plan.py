@@ -8,7 +8,7 @@ from .. import errors
 from .graph import Graph
 from .revision_order import Rows, newest_first
 from .revision_targets import Resolver
-from .revision_types import Step, VersionChange
+from .revision_types import Step
 
 
 class Planner:
@@ -61,7 +61,7 @@ class Planner:
         needed -= self.graph.ancestors_checked(cur)
         order = newest_first(self.graph, needed, targets)[::-1]
         rows = Rows(self.graph, cur)
-        return [Step(self.graph.revs[rid], "upgrade", *rows.upgrade(rid)) for rid in order]
+        return [Step("upgrade", *rows.upgrade(rid), script=self.graph.revs[rid]) for rid in order]
 
     def downgrade(self, current: Sequence[str] | str, target: str) -> list[Step]:
         """Steps from `current` down to `target`, newest first."""
@@ -85,12 +85,12 @@ class Planner:
             )
         order = newest_first(self.graph, drop, cur)
         rows = Rows(self.graph, cur)
-        return [Step(self.graph.revs[rid], "downgrade", *rows.downgrade(rid)) for rid in order]
+        return [Step("downgrade", *rows.downgrade(rid), script=self.graph.revs[rid]) for rid in order]
 
     def stamp(
         self, current: Sequence[str] | str, targets: Sequence[str] | str, purge: bool
-    ) -> VersionChange:
-        """The rows `stamp targets` writes over `current` (all rows first deleted with purge)."""
+    ) -> Step:
+        """The stamp step that writes `targets` over `current` (with purge: over every row)."""
         raw = (current,) if isinstance(current, str) else tuple(current)
         wanted = (targets,) if isinstance(targets, str) else tuple(targets)
         wanted = wanted or ("base",)
@@ -106,8 +106,9 @@ class Planner:
             self._stamp_one(rows, list(held), dest)
         final = tuple(rows.rows)
         if purge:
-            return VersionChange(raw, final)
-        return VersionChange(
+            return Step("stamp", raw, final, purge=True)
+        return Step(
+            "stamp",
             tuple(r for r in start if r not in rows.rows),
             tuple(r for r in final if r not in start),
         )

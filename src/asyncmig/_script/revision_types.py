@@ -1,7 +1,8 @@
-"""The value types of the revision graph: a script's header, a planned step, a stamp."""
+"""The value types of the revision graph: a script's header and a planned step."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,17 +22,48 @@ class Revision:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One script run in one direction, and the version-table rows it changes."""
+    """One step of a plan: a script run in one direction, or a stamp (no script).
 
-    revision: Revision
-    direction: Literal["upgrade", "downgrade"]
-    delete: tuple[str, ...]  # version-table rows this step removes
-    insert: tuple[str, ...]  # version-table rows this step adds
+    `delete` and `insert` are the version-table rows the step removes and adds.
+    """
 
-
-@dataclass(frozen=True, slots=True)
-class VersionChange:
-    """The version-table rows a stamp removes and adds (no script runs)."""
-
+    direction: Literal["upgrade", "downgrade", "stamp"]
     delete: tuple[str, ...]
     insert: tuple[str, ...]
+    script: Revision | None = None  # None for a stamp
+    purge: bool = False  # stamp --purge: every row goes first
+
+    @property
+    def revision(self) -> str:
+        """The revision this step is about, as reports name it."""
+        if self.script is not None:
+            return self.script.revision
+        return ", ".join(self.insert) or "base"
+
+    @property
+    def message(self) -> str:
+        """The script's one-line message (a stamp says what it is)."""
+        return self.script.message if self.script is not None else "stamp"
+
+    @property
+    def from_revisions(self) -> tuple[str, ...]:
+        """Where this step starts, as Alembic's 'Running upgrade a -> b' reads."""
+        if self.script is None:
+            return self.delete
+        if self.direction == "upgrade":
+            return self.script.down_revision
+        return (self.script.revision,)
+
+    @property
+    def to_revisions(self) -> tuple[str, ...]:
+        """Where this step ends."""
+        if self.script is None:
+            return self.insert
+        if self.direction == "upgrade":
+            return (self.script.revision,)
+        return self.script.down_revision
+
+    def heads_after(self, heads: Sequence[str]) -> tuple[str, ...]:
+        """The version rows once this step has run over `heads`."""
+        start = set() if self.purge else set(heads)
+        return tuple(sorted((start - set(self.delete)) | set(self.insert)))

@@ -1,0 +1,234 @@
+"""What every dialect shares, and what a dialect without a module of its own gets.
+
+A :class:`Backend` names, for one SQLAlchemy dialect, the classes that do
+what differs between databases:
+
+- ``session``: how a migration connection begins transactions and runs
+  autocommit blocks (:class:`Session`);
+- ``lock``: how one runner keeps others out of a version table
+  (:class:`MigrationLock`);
+- ``tenancy``: how a connection is pointed at a tenant schema (:class:`Tenancy`);
+- ``ddl``: how ``op`` directives become DDL (``_operations.impl.DialectImpl``);
+- ``autogen``: what autogenerate must know about the database
+  (:class:`~.behaviour.DialectBehaviour`).
+
+The classes here are the defaults; each dialect module subclasses what differs.
+Sessions, locks and tenancies are synchronous where they run inside
+``AsyncConnection.run_sync`` and async where they open connections of their own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import anyio
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateSchema
+
+from .._operations.impl import DialectImpl
+from ..errors import ConfigError, LockTimeout
+from .behaviour import DialectBehaviour
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+    from .._config import DatabaseConfig
+
+__all__ = ("Backend", "MigrationLock", "SeparateConnectionLock", "Session", "Tenancy")
+
+# Polling a lock another runner holds: the first pause, doubling up to the last.
+POLL_FIRST = 0.02
+POLL_MAX = 0.5
+
+
+class Session:
+    """How a migration connection begins transactions and runs autocommit blocks.
+
+    One instance per target connection; what :meth:`prepare` changed is kept on
+    the instance and undone by :meth:`restore`.
+    """
+
+    def __init__(self, lock_timeout: float | None) -> None:
+        self.lock_timeout = lock_timeout
+        self.immediate = False  # set by a lock that works through write transactions
+
+    def prepare(self, connection: Connection) -> None:
+        """Adjust a freshly checked-out connection for migrating."""
+
+    def restore(self, connection: Connection) -> None:
+        """Undo :meth:`prepare` before the connection goes back to its pool."""
+
+    def begin(self, connection: Connection) -> None:
+        """Begin the transaction a step (or all steps) runs in, unless one is open."""
+        if not connection.in_transaction():
+            connection.begin()
+
+    def locked_out(self, exc: DBAPIError) -> bool:
+        """Whether beginning failed because another process holds the database's lock."""
+        return False
+
+    def autocommit_enter(self, connection: Connection) -> Any:
+        """Commit the current transaction and switch to autocommit; return restore state."""
+        if connection.in_transaction():
+            connection.commit()
+        previous = connection.get_isolation_level()
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return previous
+
+    def autocommit_exit(self, connection: Connection, state: Any) -> None:
+        """Leave autocommit and begin a transaction again."""
+        if connection.in_transaction():
+            connection.commit()
+        connection.execution_options(isolation_level=state)
+        self.begin(connection)
+
+
+class MigrationLock:
+    """No lock: the base class, used with ``lock = false`` and for unknown dialects."""
+
+    #: Whether the lock stays held between the migration's transactions, so that
+    #: the version rows cannot change under the runner between two steps.
+    spans_transactions: ClassVar[bool] = False
+
+    def __init__(
+        self, database: str, table: str, schema: str | None, timeout: float | None
+    ) -> None:
+        self.database = database
+        self.table = table
+        self.schema = schema
+        self.timeout = timeout
+
+    async def acquire(self, engine: AsyncEngine, session: Session) -> None:
+        """Block until this runner holds the lock, or raise LockTimeout."""
+
+    async def release(self) -> None:
+        """Give the lock back; safe to call when it was never taken."""
+
+
+async def poll(attempt: AsyncConnection, statement: Any, lock: MigrationLock) -> None:
+    """Run a non-blocking attempt until it returns true, or LockTimeout after the timeout.
+
+    The first attempt always runs (a timeout of 0 means "try once").
+    """
+    if (await attempt.execute(statement)).scalar():
+        return
+    delay = POLL_FIRST
+    try:
+        with anyio.fail_after(lock.timeout):
+            while True:
+                await anyio.sleep(delay)
+                if (await attempt.execute(statement)).scalar():
+                    return
+                delay = min(delay * 2, POLL_MAX)
+    except TimeoutError:
+        raise LockTimeout(lock.database, lock.timeout or 0.0) from None
+
+
+class SeparateConnectionLock(MigrationLock):
+    """A lock held by a connection of its own, in autocommit mode.
+
+    Steps that commit, or run in autocommit, never release it.  A connection
+    whose acquisition or release failed is invalidated rather than pooled: the
+    server session ends, and with it any lock the attempt may have taken.
+    """
+
+    spans_transactions = True
+
+    def __init__(
+        self, database: str, table: str, schema: str | None, timeout: float | None
+    ) -> None:
+        super().__init__(database, table, schema, timeout)
+        self._conn: AsyncConnection | None = None
+
+    def try_statement(self) -> Any:
+        """A select that takes the lock without waiting and returns whether it did."""
+        raise NotImplementedError
+
+    def release_statement(self) -> Any:
+        """A select that gives the lock back."""
+        raise NotImplementedError
+
+    async def name_lock(self, conn: AsyncConnection) -> None:
+        """Work out the lock's identity on the server, if it depends on the connection."""
+
+    async def acquire(self, engine: AsyncEngine, session: Session) -> None:
+        conn = await engine.connect()
+        try:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await self.name_lock(conn)
+            await poll(conn, self.try_statement(), self)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await conn.invalidate()
+                await conn.close()
+            raise
+        self._conn = conn
+
+    async def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with anyio.CancelScope(shield=True):
+            try:
+                await conn.execute(self.release_statement())
+            except BaseException:
+                await conn.invalidate()
+                raise
+            finally:
+                await conn.close()
+
+
+class Tenancy:
+    """A dialect without schemas: every use is a ConfigError (the base class)."""
+
+    def __init__(self, dialect_name: str) -> None:
+        self.dialect_name = dialect_name
+
+    def check(self, database: DatabaseConfig) -> None:
+        """Fail unless this dialect can migrate `database`'s schemas."""
+        raise ConfigError(
+            f"database {database.name!r} ({database.masked_url}): the {self.dialect_name} "
+            "dialect has no tenant schemas; remove `schemas` / `schemas_query` from its table",
+            key=f"databases.{database.name}.schemas",
+        )
+
+    def exists(self, connection: Connection, schema: str) -> bool:
+        """Whether the schema is in the database."""
+        return bool(inspect(connection).has_schema(schema))
+
+    def create(self, connection: Connection, schema: str) -> None:
+        """Create the schema (the caller checked it is missing)."""
+        connection.execute(CreateSchema(schema))
+
+    def enter(self, connection: Connection, schema: str) -> Any:
+        """Point the session at `schema`; return what :meth:`leave` needs to undo it."""
+        raise NotImplementedError
+
+    def leave(self, connection: Connection, state: Any) -> None:
+        """Undo :meth:`enter`."""
+
+    def render(self, impl: DialectImpl, schema: str, *, create: bool) -> None:
+        """Offline: write the statements that create (if asked) and enter `schema`."""
+        if create:
+            impl.execute(CreateSchema(schema, if_not_exists=True))
+
+    @staticmethod
+    def quote(connection_or_impl: Any, schema: str) -> str:
+        """`schema` quoted by the dialect's identifier preparer, as needed."""
+        return str(connection_or_impl.dialect.identifier_preparer.quote(schema))
+
+
+class Backend:
+    """Everything asyncmig does differently on one dialect (these are the defaults)."""
+
+    #: The SQLAlchemy dialect names (``dialect.name``) this backend serves.
+    names: ClassVar[tuple[str, ...]] = ()
+    #: How messages name the database ("MySQL/MariaDB").
+    display_name: ClassVar[str] = ""
+    session: ClassVar[type[Session]] = Session
+    lock: ClassVar[type[MigrationLock]] = MigrationLock
+    tenancy: ClassVar[type[Tenancy]] = Tenancy
+    ddl: ClassVar[type[DialectImpl]] = DialectImpl
+    autogen: ClassVar[type[DialectBehaviour]] = DialectBehaviour

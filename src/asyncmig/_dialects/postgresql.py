@@ -1,0 +1,134 @@
+"""PostgreSQL: transactional DDL, an advisory lock, ``search_path`` for tenant schemas.
+
+- Lock: a session-level advisory lock keyed on the version table, held on a
+  connection of its own so that steps which commit, or run in autocommit,
+  never release it.
+- Tenancy: the connection's ``search_path`` is set to the tenant schema alone
+  (session level, committed, restored before the connection goes back to its
+  pool); only the tenant's objects resolve unqualified, shared ones are
+  written ``public.x``.
+- Autogenerate: named enum types, casts in reflected defaults, SERIAL sequences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import func, select, text
+
+from .._operations.impl_postgresql import PostgresqlImpl
+from .behaviour import DialectBehaviour
+from .generic import Backend, SeparateConnectionLock, Tenancy
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine.reflection import Inspector
+    from sqlalchemy.schema import Column
+    from sqlalchemy.types import TypeEngine
+
+    from .._config import DatabaseConfig
+    from .._operations.impl import DialectImpl
+
+
+def lock_key(table: str, schema: str | None) -> int:
+    """A stable signed 64-bit advisory-lock key for a version table."""
+    digest = hashlib.blake2b(f"asyncmig:{schema or ''}.{table}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class PostgresAdvisoryLock(SeparateConnectionLock):
+    """``pg_try_advisory_lock`` on a dedicated session."""
+
+    def try_statement(self) -> Any:
+        return select(func.pg_try_advisory_lock(lock_key(self.table, self.schema)))
+
+    def release_statement(self) -> Any:
+        return select(func.pg_advisory_unlock(lock_key(self.table, self.schema)))
+
+
+class PostgresTenancy(Tenancy):
+    """``search_path`` set to the tenant schema for the whole session."""
+
+    def check(self, database: DatabaseConfig) -> None:
+        return None
+
+    def enter(self, connection: Connection, schema: str) -> Any:
+        previous = connection.execute(text("SELECT current_setting('search_path')")).scalar()
+        self._set(connection, self.quote(connection, schema))
+        return previous
+
+    def leave(self, connection: Connection, state: Any) -> None:
+        self._set(connection, str(state))
+
+    @staticmethod
+    def _set(connection: Connection, value: str) -> None:
+        # Committed at once: a later step's rollback must not undo the setting.
+        connection.execute(
+            text("SELECT set_config('search_path', :value, false)"), {"value": value}
+        )
+        connection.commit()
+
+    def render(self, impl: DialectImpl, schema: str, *, create: bool) -> None:
+        super().render(impl, schema, create=create)
+        impl.static_output(f"SET search_path TO {self.quote(impl, schema)};")
+
+
+_CAST = re.compile(r"::[\w\s\".\[\]]+(\(\d+(,\s*\d+)?\))?(\[\])?$")
+_NEXTVAL = re.compile(r"^nextval\('.*_seq'::regclass\)$", re.IGNORECASE)
+
+
+class PostgreSQLBehaviour(DialectBehaviour):
+    """PostgreSQL: named enum types, casts in reflected defaults, SERIAL sequences."""
+
+    name = "postgresql"
+    native_enums = True
+    system_schemas = frozenset({"information_schema", "pg_catalog", "pg_toast"})
+    type_aliases: ClassVar[Mapping[str, str]] = {
+        "FLOAT": "DOUBLE PRECISION",
+        "FLOAT(53)": "DOUBLE PRECISION",
+        "DOUBLE": "DOUBLE PRECISION",
+        "FLOAT(24)": "REAL",
+    }
+
+    def normalize_default(self, text: str | None) -> str | None:
+        """Strip the casts PostgreSQL adds to stored defaults (``'x'::character varying``)."""
+        if text is None:
+            return None
+        text = text.strip()
+        while True:
+            stripped = _CAST.sub("", text).strip()
+            if stripped == text:
+                break
+            text = stripped
+        return super().normalize_default(text)
+
+    def implicit_default(self, column: Column[Any]) -> bool:
+        """A SERIAL column's ``nextval(...)`` default belongs to the type, not the model."""
+        default = self.default_text(column.server_default)
+        return default is not None and bool(_NEXTVAL.match(default.strip()))
+
+    def type_change_keywords(self, column: str, new_type: TypeEngine[Any]) -> dict[str, str]:
+        """An explicit cast, which PostgreSQL needs between most types (text to integer)."""
+        quoted = self.dialect.identifier_preparer.quote(column)
+        return {"postgresql_using": f"{quoted}::{new_type.compile(dialect=self.dialect)}"}
+
+    def reflect_enums(self, inspector: Inspector, schema: str | None) -> dict[str, tuple[str, ...]]:
+        """Enum types visible in `schema` (the default schema when None)."""
+        found: dict[str, tuple[str, ...]] = {}
+        for info in inspector.get_enums(schema=schema or None):  # type: ignore[attr-defined]  # PGInspector
+            found[info["name"]] = tuple(info["labels"])
+        return found
+
+
+class PostgreSQL(Backend):
+    """PostgreSQL through asyncpg (or any PostgreSQL driver SQLAlchemy has)."""
+
+    names = ("postgresql",)
+    display_name = "PostgreSQL"
+    lock = PostgresAdvisoryLock
+    tenancy = PostgresTenancy
+    ddl = PostgresqlImpl
+    autogen = PostgreSQLBehaviour
