@@ -79,9 +79,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Mypy, strict, on the package."""
+    """Mypy, strict, on the package, then on example uses of its API (tests/typing)."""
     _install(session, "typing")
     session.run("mypy")
+    # Not a pytest test: mypy is in the typing group, not the tests group.
+    session.run("mypy", "tests/typing")
 
 
 @nox.session

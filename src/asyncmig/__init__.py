@@ -3,7 +3,10 @@
 Layout, for a newcomer (imports flow down this list, never up):
 
 - ``_cli``: the argparse front end; the only place that prints.
-- ``_commands``: one ``async def`` per command; returns data.
+- ``_commands`` and ``_migrator``: one ``async def`` per command; returns data.
+  :class:`Migrator` runs the database commands over scripts and engines it
+  keeps between calls; the module-level database commands are one-shot
+  Migrators.
 - ``_runtime``: the anyio runner, migration context, locks, version table.
 - ``_autogenerate``: comparing models with a live database; rendering ops.
 - ``_operations``: the ``op`` directives and their DDL per dialect.
@@ -11,9 +14,13 @@ Layout, for a newcomer (imports flow down this list, never up):
 - ``_config``: finding and loading the configuration.
 - ``errors``: the exception tree (public).
 
-Everything users need is re-exported here by name.  Importing asyncmig does
-not import SQLAlchemy: commands that need no database stay fast.
+Everything users need is re-exported here by name, and shows as
+``asyncmig.X`` (see the end of this file).  Importing asyncmig does not import
+SQLAlchemy: commands that need no database stay fast.
 """
+
+import contextlib as _contextlib
+import inspect as _inspect
 
 from . import errors as errors
 from ._commands.autogen import check as check
@@ -38,6 +45,7 @@ from ._config import Config as Config
 from ._config import DatabaseConfig as DatabaseConfig
 from ._lint.report import LintFinding as LintFinding
 from ._lint.report import LintReport as LintReport
+from ._migrator import Migrator as Migrator
 from ._proxy import context as context
 from ._proxy import op as op
 from ._reports import AutogenRevision as AutogenRevision
@@ -60,6 +68,7 @@ __all__ = (
     "wait_for_head",
     "check",
     "lint",
+    "Migrator",
     # script commands
     "revision",
     "merge",
@@ -88,3 +97,24 @@ __all__ = (
     "context",
     "errors",
 )
+
+
+def _present_as_public() -> None:
+    """Show each class and function of ``__all__`` as ``asyncmig.X`` (in reprs, help, docs).
+
+    A class's annotations are resolved first, in the module that wrote them:
+    ``typing.get_type_hints`` (pydantic, cattrs, FastAPI response models)
+    looks names up in the module ``__module__`` names, which is now this one.
+    """
+    for name in __all__:
+        value = globals()[name]
+        if _inspect.isclass(value):
+            # A name only a type checker imports cannot be resolved: left as text.
+            with _contextlib.suppress(NameError):
+                value.__annotations__ = _inspect.get_annotations(value, eval_str=True)
+        elif not _inspect.isfunction(value):
+            continue
+        value.__module__ = __name__
+
+
+_present_as_public()

@@ -4,6 +4,13 @@ Each migration step runs with its own :class:`~asyncmig._operations.Operations`
 and environment, set in :data:`contextvars` for the duration of that step
 inside ``run_sync``.  Two databases migrating concurrently in one process
 therefore never see each other's objects.
+
+To a type checker ``op`` is :class:`~asyncmig._operations.Operations` with
+every directive declared (``_directives.pyi``: directives are registered at
+import time, out of a checker's sight) and ``context`` is the step's
+:class:`~asyncmig._runtime.environment.Environment` (Alembic's
+``EnvironmentContext``), so that editors complete ``op.add_column(...)`` and
+``context.get_context()``.  At run time both are proxies.
 """
 
 from __future__ import annotations
@@ -11,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import AsyncmigError
+
+if TYPE_CHECKING:
+    from ._directives import Operations
+    from ._runtime.environment import Environment
 
 _operations: ContextVar[Any] = ContextVar("asyncmig_operations", default=None)
 _environment: ContextVar[Any] = ContextVar("asyncmig_environment", default=None)
@@ -45,10 +56,10 @@ class _Proxy:
         return f"<asyncmig.{self._name} proxy>"
 
 
-op: Any = _Proxy("op", _operations)
+op = cast("Operations", _Proxy("op", _operations))
 """The migration directives of the step that is running (``op.create_table`` ...)."""
 
-context: Any = _Proxy("context", _environment)
+context = cast("Environment", _Proxy("context", _environment))
 """The environment of the step that is running (Alembic's ``context``)."""
 
 

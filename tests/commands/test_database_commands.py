@@ -44,15 +44,15 @@ async def test_wait_for_head_timeout_names_what_is_behind(
     assert "main at a1 (head b2)" in message
 
 
-async def test_is_at_head_and_history_current(tmp_path: Path, database_url: str) -> None:
-    """is_at_head compares the version rows with the heads; history_current returns the rows."""
+async def test_is_at_head_and_current(tmp_path: Path, database_url: str) -> None:
+    """is_at_head compares the version rows with the heads; current returns the rows."""
     config = write_project(tmp_path, database_url, linear("a1", "b2"))
     await commands.upgrade(config, "a1")
     assert await commands.is_at_head(config) == {"main": False}
-    assert await commands.history_current(config) == ("a1",)
+    assert await commands.current(config) == {"main": ("a1",)}
     await commands.upgrade(config)
     assert await commands.is_at_head(config) == {"main": True}
-    assert await commands.history_current(config, database="main") == ("b2",)
+    assert await commands.current(config, databases=["main"]) == {"main": ("b2",)}
 
 
 async def test_raise_on_error_false_returns_the_failure(tmp_path: Path, sqlite_url: str) -> None:

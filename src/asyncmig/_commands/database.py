@@ -2,13 +2,16 @@
 
 Each is an ``async def`` that returns data and prints nothing, and can be
 awaited from inside a running event loop (an application's lifespan, say).
+Each is a one-shot :class:`~asyncmig.Migrator`: it reads the scripts, makes
+the engines it needs, and disposes of them before returning.  An application
+that calls them repeatedly keeps one Migrator instead.
+
 Failures are raised (the first failed database's error, with the whole
 :class:`RunReport` attached as ``.report``) unless ``raise_on_error=False``,
-in which case the report carries them.
-
-``on_step`` is called with each :class:`StepReport` as soon as that step has
-committed (on the event loop, while other databases are still migrating);
-the returned report holds the same steps.
+in which case the report carries them.  ``on_step`` is called with each
+:class:`StepReport` as soon as that step has committed (on the event loop,
+while other databases are still migrating); the returned report holds the
+same steps.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._config import Config
+from .._migrator import Migrator
 from .._reports import RunReport, StepReport
-from .preload import runtime_imported
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +32,6 @@ __all__ = (
     "current",
     "downgrade",
     "ensure_version",
-    "history_current",
     "is_at_head",
     "stamp",
     "upgrade",
@@ -38,41 +40,6 @@ __all__ = (
 
 Engines = Mapping[str, "AsyncEngine"]
 OnStep = Callable[[StepReport], None]
-
-
-async def _run(
-    config: Config,
-    command: str,
-    revisions: Sequence[str],
-    *,
-    sql: bool,
-    databases: Sequence[str] | None,
-    engines: Engines | None,
-    concurrency: int | None = None,
-    fail_fast: bool = False,
-    lock: bool | None = None,
-    tag: str | None = None,
-    purge: bool = False,
-    on_step: OnStep | None = None,
-    raise_on_error: bool,
-) -> RunReport:
-    await runtime_imported(config, databases)
-    from .._runtime.plan import Request
-    from .._runtime.runner import RunOptions, run
-
-    request = Request(command, tuple(revisions), purge=purge, tag=tag)  # type: ignore[arg-type]  # a known command
-    options = RunOptions(
-        sql=sql,
-        engines=engines,
-        concurrency=concurrency,
-        fail_fast=fail_fast,
-        lock=lock,
-        on_step=on_step,
-    )
-    report = await run(config, request, databases, options)
-    if raise_on_error:
-        report.raise_for_errors()
-    return report
 
 
 async def upgrade(
@@ -89,21 +56,37 @@ async def upgrade(
     on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
-    """Upgrade every selected database to a later revision (default: head)."""
-    return await _run(
-        config,
-        "upgrade",
-        (revision,),
-        sql=sql,
-        databases=databases,
-        engines=engines,
-        concurrency=concurrency,
-        fail_fast=fail_fast,
-        lock=lock,
-        tag=tag,
-        on_step=on_step,
-        raise_on_error=raise_on_error,
-    )
+    """Upgrade every selected database to a later revision (default: head).
+
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        revision: The target: ``head``, ``heads``, a revision id or a unique
+            prefix of one, ``branch@head``, ``+2``; with `sql`, ``start:end``.
+        sql: Render the SQL into each database's report instead of running it.
+        databases: The database names to act on (default: all of them).
+        engines: The application's engines by database name, used and never
+            disposed; the other databases get an engine for this call only.
+        concurrency: How many targets migrate at once, 1 or more (default:
+            every database at once, and up to 6 tenant schemas of one).
+        fail_fast: On the first failure cancel the other targets, which stop
+            at their last committed step and report ``cancelled``.
+        lock: Whether to take the migration lock; None (the default) follows
+            the configuration's ``lock``.
+        tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
+        on_step: Called with each StepReport as soon as that step has committed.
+        raise_on_error: Raise the first failure (true) or return it in the report.
+    """
+    async with Migrator(
+        config, engines=engines, concurrency=concurrency, lock=lock, on_step=on_step
+    ) as migrator:
+        return await migrator.upgrade(
+            revision,
+            sql=sql,
+            databases=databases,
+            fail_fast=fail_fast,
+            tag=tag,
+            raise_on_error=raise_on_error,
+        )
 
 
 async def downgrade(
@@ -120,21 +103,33 @@ async def downgrade(
     on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
-    """Revert every selected database to a previous revision (--sql needs `from:to`)."""
-    return await _run(
-        config,
-        "downgrade",
-        (revision,),
-        sql=sql,
-        databases=databases,
-        engines=engines,
-        concurrency=concurrency,
-        fail_fast=fail_fast,
-        lock=lock,
-        tag=tag,
-        on_step=on_step,
-        raise_on_error=raise_on_error,
-    )
+    """Revert every selected database to a previous revision (--sql needs `from:to`).
+
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        revision: The target: ``base``, a revision id or prefix, ``-1``; with
+            `sql`, a ``from:to`` range.
+        sql: Render the SQL into each database's report instead of running it.
+        databases: The database names to act on (default: all of them).
+        engines: The application's engines by database name, used and never disposed.
+        concurrency: How many targets migrate at once, 1 or more.
+        fail_fast: On the first failure cancel the other targets.
+        lock: Whether to take the migration lock; None: the configuration's ``lock``.
+        tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
+        on_step: Called with each StepReport as soon as that step has committed.
+        raise_on_error: Raise the first failure (true) or return it in the report.
+    """
+    async with Migrator(
+        config, engines=engines, concurrency=concurrency, lock=lock, on_step=on_step
+    ) as migrator:
+        return await migrator.downgrade(
+            revision,
+            sql=sql,
+            databases=databases,
+            fail_fast=fail_fast,
+            tag=tag,
+            raise_on_error=raise_on_error,
+        )
 
 
 async def stamp(
@@ -152,22 +147,35 @@ async def stamp(
     on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
-    """Record revisions in the version table without running any migration."""
-    return await _run(
-        config,
-        "stamp",
-        (revisions,) if isinstance(revisions, str) else tuple(revisions),
-        sql=sql,
-        purge=purge,
-        databases=databases,
-        engines=engines,
-        concurrency=concurrency,
-        fail_fast=fail_fast,
-        lock=lock,
-        tag=tag,
-        on_step=on_step,
-        raise_on_error=raise_on_error,
-    )
+    """Record revisions in the version table without running any migration.
+
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        revisions: The revision (or several, one per branch) to record.
+        sql: Render the SQL into each database's report instead of running it.
+        purge: Empty the version table first, even of revisions the scripts
+            do not know.
+        databases: The database names to act on (default: all of them).
+        engines: The application's engines by database name, used and never disposed.
+        concurrency: How many targets are stamped at once, 1 or more.
+        fail_fast: On the first failure cancel the other targets.
+        lock: Whether to take the migration lock; None: the configuration's ``lock``.
+        tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
+        on_step: Called with each StepReport as soon as that change has committed.
+        raise_on_error: Raise the first failure (true) or return it in the report.
+    """
+    async with Migrator(
+        config, engines=engines, concurrency=concurrency, lock=lock, on_step=on_step
+    ) as migrator:
+        return await migrator.stamp(
+            revisions,
+            sql=sql,
+            purge=purge,
+            databases=databases,
+            fail_fast=fail_fast,
+            tag=tag,
+            raise_on_error=raise_on_error,
+        )
 
 
 async def ensure_version(
@@ -180,18 +188,21 @@ async def ensure_version(
     on_step: OnStep | None = None,
     raise_on_error: bool = True,
 ) -> RunReport:
-    """Create the version table if it does not exist yet."""
-    return await _run(
-        config,
-        "ensure_version",
-        (),
-        sql=sql,
-        databases=databases,
-        engines=engines,
-        lock=lock,
-        on_step=on_step,
-        raise_on_error=raise_on_error,
-    )
+    """Create the version table if it does not exist yet.
+
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        sql: Render the SQL into each database's report instead of running it.
+        databases: The database names to act on (default: all of them).
+        engines: The application's engines by database name, used and never disposed.
+        lock: Whether to take the migration lock; None: the configuration's ``lock``.
+        on_step: Called with each StepReport as soon as it has committed.
+        raise_on_error: Raise the first failure (true) or return it in the report.
+    """
+    async with Migrator(config, engines=engines, lock=lock, on_step=on_step) as migrator:
+        return await migrator.ensure_version(
+            sql=sql, databases=databases, raise_on_error=raise_on_error
+        )
 
 
 async def current(
@@ -203,33 +214,18 @@ async def current(
 ) -> dict[str, tuple[str, ...]]:
     """The current revision(s) of every selected database (reads only; takes no lock).
 
-    Keys are database names, or ``database:schema`` for tenant schemas.  The
-    first database that cannot be read raises, unless `errors` is given: then
-    each such database's error is put there and the others are still returned.
+    Keys are database names, or ``database:schema`` for tenant schemas.
+
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        databases: The database names to read (default: all of them).
+        engines: The application's engines by database name, used and never disposed.
+        errors: If given, each database that cannot be read puts its error
+            here (keyed by database name) and the others are still returned;
+            if not, the first such database raises.
     """
-    await runtime_imported(config, databases)
-    from .._runtime.reading import read_current
-
-    return await read_current(config, databases, engines, failures=errors)
-
-
-async def history_current(
-    config: Config, *, database: str | None = None, engines: Engines | None = None
-) -> tuple[str, ...]:
-    """The current revisions of one database, for ``history -i`` and ``current`` ranges."""
-    names = [database] if database else None
-    await runtime_imported(config, names)
-    from .._runtime.reading import read_current
-
-    found = await read_current(config, names, engines)
-    if len(found) > 1:
-        from ..errors import CommandError
-
-        raise CommandError(
-            f"'current' is ambiguous with several databases ({', '.join(found)}); "
-            "pick one with --db"
-        )
-    return next(iter(found.values()), ())
+    async with Migrator(config, engines=engines) as migrator:
+        return await migrator.current(databases=databases, errors=errors)
 
 
 async def is_at_head(
@@ -238,11 +234,15 @@ async def is_at_head(
     databases: Sequence[str] | None = None,
     engines: Engines | None = None,
 ) -> dict[str, bool]:
-    """Whether each selected database is at its history's head(s) (reads only)."""
-    await runtime_imported(config, databases)
-    from .._runtime.reading import at_head
+    """Whether each selected database is at its history's head(s) (reads only).
 
-    return await at_head(config, databases, engines)
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        databases: The database names to read (default: all of them).
+        engines: The application's engines by database name, used and never disposed.
+    """
+    async with Migrator(config, engines=engines) as migrator:
+        return await migrator.is_at_head(databases=databases)
 
 
 async def wait_for_head(
@@ -255,10 +255,15 @@ async def wait_for_head(
 ) -> dict[str, tuple[str, ...]]:
     """Wait (reading only, no lock) until every selected database is at head.
 
-    `timeout` is in seconds, 0 or more (0: check once); a negative one is a
-    CommandError, never "forever".
-    """
-    await runtime_imported(config, databases)
-    from .._runtime.reading import wait_until_head
+    One engine per database serves every poll; it is disposed on return.
 
-    return await wait_until_head(config, databases, engines, timeout=timeout, interval=interval)
+    Args:
+        config: The loaded configuration (``asyncmig.Config.load()``).
+        timeout: Seconds to wait, 0 or more (0: check once); a negative one
+            is a CommandError, never "forever".
+        interval: Seconds between polls, more than 0.
+        databases: The database names to wait for (default: all of them).
+        engines: The application's engines by database name, used and never disposed.
+    """
+    async with Migrator(config, engines=engines) as migrator:
+        return await migrator.wait_for_head(timeout=timeout, interval=interval, databases=databases)
