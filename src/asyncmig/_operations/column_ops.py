@@ -18,7 +18,7 @@ from sqlalchemy.schema import (
 from ..errors import OperationNotSupported
 from . import objects
 from .base import MigrateOperation, Operations
-from .impl import NOT_GIVEN
+from .options import ColumnAlteration, spelled_out, split_options
 
 __all__ = ("AddColumnOp", "AlterColumnOp", "DropColumnOp")
 
@@ -78,43 +78,22 @@ class DropColumnOp(MigrateOperation):
 
 
 @Operations.register_operation("alter_column")
-class AlterColumnOp(MigrateOperation):
-    """``op.alter_column(table, column, nullable=, server_default=, type_=, ...)``."""
+class AlterColumnOp(ColumnAlteration, MigrateOperation):
+    """``op.alter_column(table, column, nullable=, server_default=, type_=, ...)``.
 
+    The options are the fields of :class:`~.options.ColumnAlteration`; any other
+    keyword (``postgresql_using``) is kept in ``kw`` for the dialect.
+    """
+
+    @spelled_out
     def __init__(
-        self,
-        table_name: str,
-        column_name: str,
-        *,
-        schema: str | None = None,
-        nullable: bool | None = None,
-        comment: Any = NOT_GIVEN,
-        server_default: Any = NOT_GIVEN,
-        new_column_name: str | None = None,
-        type_: Any = None,
-        autoincrement: bool | None = None,
-        existing_type: Any = None,
-        existing_server_default: Any = None,
-        existing_nullable: bool | None = None,
-        existing_comment: str | None = None,
-        existing_autoincrement: bool | None = None,
-        **kw: Any,
+        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
     ) -> None:
+        options, self.kw = split_options(kw)
+        super().__init__(**options)
         self.table_name = table_name
         self.column_name = column_name
         self.schema = schema
-        self.nullable = nullable
-        self.comment = comment
-        self.server_default = server_default
-        self.new_column_name = new_column_name
-        self.type_ = type_() if isinstance(type_, type) else type_
-        self.autoincrement = autoincrement
-        self.existing_type = existing_type() if isinstance(existing_type, type) else existing_type
-        self.existing_server_default = existing_server_default
-        self.existing_nullable = existing_nullable
-        self.existing_comment = existing_comment
-        self.existing_autoincrement = existing_autoincrement
-        self.kw = kw
 
     @classmethod
     def alter_column(
@@ -122,23 +101,6 @@ class AlterColumnOp(MigrateOperation):
     ) -> None:
         """Change a column's type, nullability, default, name, comment or autoincrement."""
         operations.invoke(cls(table_name, column_name, **kw))
-
-    def changes(self) -> dict[str, Any]:
-        """The properties this operation changes."""
-        found: dict[str, Any] = {}
-        if self.nullable is not None:
-            found["nullable"] = self.nullable
-        if self.type_ is not None:
-            found["type_"] = self.type_
-        if self.server_default is not NOT_GIVEN:
-            found["server_default"] = self.server_default
-        if self.comment is not NOT_GIVEN:
-            found["comment"] = self.comment
-        if self.new_column_name is not None:
-            found["new_column_name"] = self.new_column_name
-        if self.autoincrement is not None:
-            found["autoincrement"] = self.autoincrement
-        return found
 
 
 def _column_constraint_order(constraint: Constraint) -> tuple[int, str]:
@@ -198,11 +160,7 @@ def _alter_column(operations: Operations, operation: AlterColumnOp) -> None:
         operation.table_name,
         operation.column_name,
         schema=operation.schema,
-        existing_type=operation.existing_type,
-        existing_server_default=operation.existing_server_default,
-        existing_nullable=operation.existing_nullable,
-        existing_comment=operation.existing_comment,
-        existing_autoincrement=operation.existing_autoincrement,
+        **operation.existing(),
         **operation.changes(),
         **operation.kw,
     )

@@ -94,6 +94,7 @@ class AlterColumn(AlterTable):
         existing_nullable: bool | None = None,
         existing_server_default: Any = None,
         existing_comment: str | None = None,
+        existing_autoincrement: bool | None = None,
     ) -> None:
         super().__init__(table, schema)
         self.column = column
@@ -101,6 +102,7 @@ class AlterColumn(AlterTable):
         self.existing_nullable = existing_nullable
         self.existing_server_default = existing_server_default
         self.existing_comment = existing_comment
+        self.existing_autoincrement = existing_autoincrement
 
 
 class ColumnNullable(AlterColumn):

@@ -35,6 +35,7 @@ from sqlalchemy.sql.expression import TableClause
 
 from ..errors import OperationNotSupported
 from . import ddl
+from .options import NOT_GIVEN, ColumnAlteration
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
@@ -45,9 +46,6 @@ _registry: dict[str, type[DialectImpl]] = {}
 
 DDL_MEMO = "_asyncmig_ddl_memo"
 """The ``opts`` key of the DDL runner memo shared by the steps of one run."""
-
-NOT_GIVEN: Any = False
-"""Alembic's marker for "leave unchanged" in ``server_default=`` and ``comment=``."""
 
 
 class DialectImpl:
@@ -239,45 +237,29 @@ class DialectImpl:
         self.execute(ddl.DropColumn(table_name, column, schema, if_exists))
 
     def alter_column(
-        self,
-        table_name: str,
-        column_name: str,
-        *,
-        schema: str | None = None,
-        nullable: bool | None = None,
-        server_default: Any = NOT_GIVEN,
-        new_column_name: str | None = None,
-        type_: Any = None,
-        comment: Any = NOT_GIVEN,
-        autoincrement: bool | None = None,
-        existing_type: Any = None,
-        existing_server_default: Any = None,
-        existing_nullable: bool | None = None,
-        existing_comment: str | None = None,
-        existing_autoincrement: bool | None = None,
-        **dialect_kw: Any,
+        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
     ) -> None:
-        """One ALTER per changed property; the rename last."""
-        hints: dict[str, Any] = {
-            "schema": schema,
-            "existing_type": existing_type,
-            "existing_nullable": existing_nullable,
-            "existing_server_default": existing_server_default,
-            "existing_comment": existing_comment,
-        }
-        if type_ is not None:
+        """One ALTER per changed property; the rename last.
+
+        `kw`: the options of :class:`~.options.ColumnAlteration`, and dialect options
+        (``<dialect>_using``).
+        """
+        change, dialect_kw = ColumnAlteration.split(kw)
+        hints: dict[str, Any] = {"schema": schema, **change.existing()}
+        if change.type_ is not None:
             using = dialect_kw.get(f"{self.name}_using")
-            self.execute(ddl.ColumnType(table_name, column_name, type_, using, **hints))
-        if nullable is not None:
-            self.execute(ddl.ColumnNullable(table_name, column_name, nullable, **hints))
-        if server_default is not NOT_GIVEN and self.check_identity_change(
-            table_name, column_name, server_default, existing_server_default
+            self.execute(ddl.ColumnType(table_name, column_name, change.type_, using, **hints))
+        if change.nullable is not None:
+            self.execute(ddl.ColumnNullable(table_name, column_name, change.nullable, **hints))
+        default = change.server_default
+        if default is not NOT_GIVEN and self.check_identity_change(
+            table_name, column_name, default, change.existing_server_default
         ):
-            self.execute(ddl.ColumnDefault(table_name, column_name, server_default, **hints))
-        if comment is not NOT_GIVEN:
-            self.set_column_comment(table_name, column_name, comment, schema)
-        if new_column_name is not None:
-            self.execute(ddl.ColumnName(table_name, column_name, new_column_name, **hints))
+            self.execute(ddl.ColumnDefault(table_name, column_name, default, **hints))
+        if change.comment is not NOT_GIVEN:
+            self.set_column_comment(table_name, column_name, change.comment, schema)
+        if change.new_column_name is not None:
+            self.execute(ddl.ColumnName(table_name, column_name, change.new_column_name, **hints))
 
     def check_identity_change(
         self, table_name: str, column_name: str, default: Any, existing: Any

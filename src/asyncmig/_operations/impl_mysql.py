@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -20,8 +22,9 @@ from sqlalchemy.types import TypeEngine
 
 from ..errors import OperationNotSupported
 from . import ddl
-from .impl import NOT_GIVEN, DialectImpl
+from .impl import DialectImpl
 from .index_ops import NO_TABLE_KEY
+from .options import NOT_GIVEN, ColumnAlteration
 
 __all__ = ("MariaDBImpl", "MySQLImpl")
 
@@ -78,55 +81,28 @@ class MySQLImpl(DialectImpl):
     check_drop_words: ClassVar[str] = "CHECK"
 
     def alter_column(
-        self,
-        table_name: str,
-        column_name: str,
-        *,
-        schema: str | None = None,
-        nullable: bool | None = None,
-        server_default: Any = NOT_GIVEN,
-        new_column_name: str | None = None,
-        type_: Any = None,
-        comment: Any = NOT_GIVEN,
-        autoincrement: bool | None = None,
-        existing_type: Any = None,
-        existing_server_default: Any = None,
-        existing_nullable: bool | None = None,
-        existing_comment: str | None = None,
-        existing_autoincrement: bool | None = None,
-        **dialect_kw: Any,
+        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
     ) -> None:
         """A default-only change is ``ALTER COLUMN SET/DROP DEFAULT``; anything else MODIFY."""
-        only_default = (
-            server_default is not NOT_GIVEN
-            and nullable is None
-            and type_ is None
-            and new_column_name is None
-            and comment is NOT_GIVEN
-            and autoincrement is None
-        )
-        if server_default is not NOT_GIVEN:
+        change, _ = ColumnAlteration.split(kw)
+        changed = change.changes()
+        if "server_default" in changed:
+            default = changed["server_default"]
             self.check_identity_change(
-                table_name, column_name, server_default, existing_server_default
+                table_name, column_name, default, change.existing_server_default
             )
-        if only_default:
-            self.execute(ddl.ColumnDefault(table_name, column_name, server_default, schema=schema))
-            return
+            if len(changed) == 1:
+                self.execute(ddl.ColumnDefault(table_name, column_name, default, schema=schema))
+                return
         # Alembic restates only what the script gives (nullability, default, comment),
         # so MODIFY/CHANGE resets the rest, and so does asyncmig.  Where neither type_ nor
         # existing_type is given Alembic refuses; asyncmig then reads the column online
         # (never its comment, which Alembic would not restate either).
-        if not self.as_sql and type_ is None and existing_type is None:
+        if not self.as_sql and change.type_ is None and change.existing_type is None:
             current = self._current_column(table_name, column_name, schema)
             if current is not None:
-                existing_type = existing_type if existing_type is not None else current["type"]
-                if existing_nullable is None:
-                    existing_nullable = current["nullable"]
-                if existing_server_default is None and current.get("default") is not None:
-                    existing_server_default = sa.text(current["default"])
-                if existing_autoincrement is None:
-                    existing_autoincrement = bool(current.get("autoincrement") is True)
-        final_type = type_ if type_ is not None else existing_type
+                change = _with_current(change, current)
+        final_type = change.type_ if change.type_ is not None else change.existing_type
         if final_type is None:
             raise OperationNotSupported(
                 "alter_column",
@@ -139,16 +115,13 @@ class MySQLImpl(DialectImpl):
                 table_name,
                 column_name,
                 schema=schema,
-                new_name=new_column_name,
+                new_name=change.new_column_name,
                 type_=final_type,
-                nullable=nullable if nullable is not None else existing_nullable is not False,
-                server_default=(
-                    server_default if server_default is not NOT_GIVEN else existing_server_default
-                ),
-                autoincrement=bool(
-                    autoincrement if autoincrement is not None else existing_autoincrement
-                ),
-                comment=comment if comment is not NOT_GIVEN else existing_comment,
+                # each property as given, else as the script says it is now
+                nullable=changed.get("nullable", change.existing_nullable is not False),
+                server_default=changed.get("server_default", change.existing_server_default),
+                autoincrement=bool(changed.get("autoincrement", change.existing_autoincrement)),
+                comment=changed.get("comment", change.existing_comment),
             )
         )
 
@@ -228,6 +201,28 @@ class MariaDBImpl(MySQLImpl):
             separate = CheckConstraint(check.sqltext, name=check.name)
             host.append_constraint(separate)
             self.add_constraint(separate)
+
+
+def _with_current(change: ColumnAlteration, current: Mapping[str, Any]) -> ColumnAlteration:
+    """`change` with the reflected `current` column as its type and its missing hints."""
+    default = current.get("default")
+    return replace(
+        change,
+        existing_type=current["type"],
+        existing_nullable=(
+            current["nullable"] if change.existing_nullable is None else change.existing_nullable
+        ),
+        existing_server_default=(
+            sa.text(default)
+            if change.existing_server_default is None and default is not None
+            else change.existing_server_default
+        ),
+        existing_autoincrement=(
+            current.get("autoincrement") is True
+            if change.existing_autoincrement is None
+            else change.existing_autoincrement
+        ),
+    )
 
 
 class _RenameQualified(ddl.RenameTable):

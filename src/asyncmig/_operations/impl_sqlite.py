@@ -14,12 +14,14 @@ from sqlalchemy.sql.elements import ClauseElement
 from ..errors import OperationNotSupported
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import DropConstraintOp, _AddConstraintOp
-from .impl import NOT_GIVEN, DialectImpl
+from .impl import DialectImpl
 from .index_ops import CreateIndexOp, DropIndexOp
+from .options import ColumnAlteration
 
 __all__ = ("SQLiteImpl",)
 
 _DROP_COLUMN_SINCE = (3, 35, 0)
+_IN_PLACE = frozenset({"new_column_name", "comment"})  # what alter_column changes in place
 _DROP_REFUSED = re.compile(
     r"cannot drop (PRIMARY KEY|UNIQUE) column|error in (table|index) .* after drop column"
 )
@@ -81,7 +83,7 @@ class SQLiteImpl(DialectImpl):
         if isinstance(operation, (_AddConstraintOp, DropConstraintOp)):
             return not _is_exclude(operation)
         if isinstance(operation, AlterColumnOp):
-            return bool(set(operation.changes()) - {"new_column_name", "comment"})
+            return bool(set(operation.changes()) - _IN_PLACE)
         if isinstance(operation, AddColumnOp):
             column = operation.column
             # a CHECK inside the column is part of ADD COLUMN, which SQLite takes as it
@@ -161,16 +163,12 @@ class SQLiteImpl(DialectImpl):
         checks = inspector.get_check_constraints(table, schema=schema)
         return any(name.lower() in str(ck["sqltext"]).lower() for ck in checks)
 
-    def alter_column(self, table_name: str, column_name: str, **kw: Any) -> None:
+    def alter_column(
+        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
+    ) -> None:
         """In place only a rename is possible; comments do not exist here."""
-        new_name = kw.get("new_column_name")
-        others = {
-            key: value
-            for key, value in kw.items()
-            if key in {"nullable", "type_", "autoincrement"} and value is not None
-        }
-        if kw.get("server_default", NOT_GIVEN) is not NOT_GIVEN:
-            others["server_default"] = kw["server_default"]
+        change, _ = ColumnAlteration.split(kw)
+        others = set(change.changes()) - _IN_PLACE
         if others:
             raise OperationNotSupported(
                 "alter_column",
@@ -178,9 +176,9 @@ class SQLiteImpl(DialectImpl):
                 f"SQLite cannot change {', '.join(sorted(others))} in place; use "
                 f"op.batch_alter_table({table_name!r}) (recreate='auto') for a table recreate",
             )
-        if new_name is not None:
+        if change.new_column_name is not None:
             super().alter_column(
-                table_name, column_name, new_column_name=new_name, schema=kw.get("schema")
+                table_name, column_name, new_column_name=change.new_column_name, schema=schema
             )
 
     def add_constraint(self, constraint: Constraint) -> None:

@@ -27,8 +27,8 @@ from ..errors import CommandError
 from . import naming, objects
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import DropConstraintOp, _AddConstraintOp
-from .impl import NOT_GIVEN
 from .index_ops import CreateIndexOp, DropIndexOp
+from .options import NOT_GIVEN
 from .table_ops import CreateTableCommentOp, DropTableCommentOp
 
 __all__ = (
