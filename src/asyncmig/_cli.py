@@ -206,7 +206,7 @@ def _where(database: str, text: str) -> str:
 
 
 async def _autogenerate(args: argparse.Namespace) -> int:
-    info = await autogen_commands.autogenerate_revision(
+    info = await script_commands.revision(
         _load_config(args),
         args.message,
         head=args.head,
@@ -215,6 +215,7 @@ async def _autogenerate(args: argparse.Namespace) -> int:
         depends_on=args.depends_on,
         version_path=args.version_path,
         rev_id=args.rev_id,
+        autogenerate=True,
         databases=args.db or None,
     )
     if args.quiet:

@@ -3,10 +3,11 @@
 Both connect to every selected database at once, read only (no migration
 lock, no version table created), insist that the database is at the head of
 its history, and compare inside ``run_sync``.  ``check`` reports what it
-found; :func:`autogenerate_revision` lets env.py's
-``process_revision_directives`` have its say, renders the differences and
-writes them through the location's ``script.py.mako`` (post-write hooks
-included).  SQLAlchemy is imported on first use, not with this module.
+found; :func:`autogenerate_revision`, what ``revision(autogenerate=True)``
+runs, lets env.py's ``process_revision_directives`` have its say, renders the
+differences and writes them through the location's ``script.py.mako``
+(post-write hooks included).  SQLAlchemy is imported on first use, not with
+this module, which imports nothing from the other script commands.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .._config import Config
 from .._reports import AutogenRevision, CheckReport, Difference, RevisionInfo
 from ..errors import AsyncmigError, CommandError, NoTargetMetadata
+from .revision_info import revision_info
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from .._runtime.scripts import Loaded, ScriptCache
     from .._script.revision import RevisionMap
 
-__all__ = ("autogenerate_revision", "check")
+__all__ = ("check",)  # autogenerate: through scripts.revision(autogenerate=True)
 
 Engines = Mapping[str, "AsyncEngine"]
 _NOTE_WIDTH = 92
@@ -132,7 +134,7 @@ async def _compare_one(
     )
 
     def compare(connection: Connection) -> tuple[tuple[str, ...], Comparison | None]:
-        current = vt.read_heads(connection, table)
+        current = vt.read_heads(connection, vt.VersionTable(table))
         if set(current) != set(graph.heads):
             return current, None
         return current, compare_metadata(connection, metadata, options=options)
@@ -285,6 +287,7 @@ async def autogenerate_revision(
 ) -> AutogenRevision | None:
     """Write a revision whose functions turn each database (at head) into its models.
 
+    What :func:`~asyncmig.revision` runs with ``autogenerate=True``: call that.
     Returns None when env.py's ``process_revision_directives`` removed the script.
     """
     import anyio.to_thread
@@ -317,8 +320,6 @@ async def autogenerate_revision(
         )
 
     def write() -> RevisionInfo:
-        from .scripts import _info
-
         if len(compared) > 1:
             _require_per_database_template(loaded, [item.database for item in compared])
         directory = loaded.directory
@@ -332,7 +333,7 @@ async def autogenerate_revision(
             version_path=version_path,
             template_args=args,
         )
-        return _info(directory.revision_map, written.revision, doc=written.doc)
+        return revision_info(directory.revision_map, written.revision, doc=written.doc)
 
     info = await anyio.to_thread.run_sync(write)
     differences = [

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from .._config import Config
-from .._reports import RevisionInfo, TemplateInfo
+from .._reports import AutogenRevision, RevisionInfo, TemplateInfo
 from .._script.directory import ScriptDirectory
 from .._script.revision import Revision, RevisionMap
 from ..errors import CommandError
+from .revision_info import revision_info
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -60,30 +61,8 @@ async def _in_thread(fn: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(fn)
 
 
-def _info(
-    graph: RevisionMap, rev: Revision, current: Sequence[str] | None = None, doc: str = ""
-) -> RevisionInfo:
-    # is_current is known only when the database was read (None: not read, left out).
-    return RevisionInfo(
-        revision=rev.revision,
-        down_revisions=rev.down_revision,
-        branch_labels=tuple(sorted(graph.branch_labels(rev.revision))),
-        depends_on=rev.depends_on,
-        children=graph.children(rev.revision),
-        path=rev.path,
-        message=rev.message,
-        doc=doc,
-        create_date=rev.create_date,
-        is_head=graph.is_head(rev.revision),
-        is_base=graph.is_base(rev.revision),
-        is_branch_point=graph.is_branch_point(rev.revision),
-        is_merge_point=graph.is_merge_point(rev.revision),
-        is_current=None if current is None else rev.revision in current,
-    )
-
-
 def _with_doc(directory: ScriptDirectory, graph: RevisionMap, rev: Revision) -> RevisionInfo:
-    return _info(graph, rev, doc=directory.get_script(rev.revision).doc)
+    return revision_info(graph, rev, doc=directory.get_script(rev.revision).doc)
 
 
 def list_heads(
@@ -118,7 +97,7 @@ def list_history(
     directory, graph = _scan(config, database)
     marks = current if marked else None
     return [
-        _info(graph, rev, marks, doc=directory.get_script(rev.revision).doc)
+        revision_info(graph, rev, marks, doc=directory.get_script(rev.revision).doc)
         for rev in graph.history(rev_range, current)
     ]
 
@@ -134,12 +113,19 @@ def list_shown(
     directory, graph = _scan(config, database)
     ids = current if revisions == "current" else graph.resolve(revisions, current)
     marks = current if needs_current(revisions) else None
-    return [_info(graph, graph.get(rev), marks, doc=directory.get_script(rev).doc) for rev in ids]
+    return [
+        revision_info(graph, graph.get(rev), marks, doc=directory.get_script(rev).doc)
+        for rev in ids
+    ]
 
 
 def needs_current(target: str | None) -> bool:
-    """Whether a target or range mentions the database's ``current`` revisions."""
-    return target is not None and "current" in target
+    """Whether a target, or a side of a ``start:end`` range, is the symbol ``current``.
+
+    Only the whole symbol reads the database, as in Alembic: a branch label or
+    id that merely contains the word (``recurrent@head``) is resolved from the files.
+    """
+    return target is not None and "current" in target.strip().split(":")
 
 
 async def heads(
@@ -223,6 +209,7 @@ async def revision(
     rev_id: str | None = None,
     database: str | None = None,
     autogenerate: Literal[False] = False,
+    databases: Sequence[str] | None = None,
     engines: Mapping[str, AsyncEngine] | None = None,
 ) -> RevisionInfo: ...
 
@@ -239,7 +226,26 @@ async def revision(
     version_path: str | Path | None = None,
     rev_id: str | None = None,
     database: str | None = None,
+    autogenerate: Literal[True],
+    databases: Sequence[str] | None = None,
+    engines: Mapping[str, AsyncEngine] | None = None,
+) -> AutogenRevision | None: ...
+
+
+@overload
+async def revision(
+    config: Config,
+    message: str | None = None,
+    *,
+    head: str | None = None,
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    depends_on: str | Sequence[str] | None = None,
+    version_path: str | Path | None = None,
+    rev_id: str | None = None,
+    database: str | None = None,
     autogenerate: bool,
+    databases: Sequence[str] | None = None,
     engines: Mapping[str, AsyncEngine] | None = None,
 ) -> RevisionInfo | None: ...
 
@@ -256,14 +262,23 @@ async def revision(
     rev_id: str | None = None,
     database: str | None = None,
     autogenerate: bool = False,
+    databases: Sequence[str] | None = None,
     engines: Mapping[str, AsyncEngine] | None = None,
 ) -> RevisionInfo | None:
     """Create a new revision script from the location's ``script.py.mako``.
 
     With `autogenerate`, its functions turn the database (at head) into the
-    target metadata; None if env.py's ``process_revision_directives`` dropped it.
+    target metadata (an :class:`~asyncmig.AutogenRevision`); None if env.py's
+    ``process_revision_directives`` dropped it.  Autogenerate compares
+    `databases` (default: `database`, or every database), which share one history.
     """
+    if databases is not None and (database is not None or not autogenerate):
+        raise CommandError(
+            "`databases` selects the databases autogenerate compares; a plain revision "
+            "takes `database`, and the two do not go together"
+        )
     if autogenerate:
+        # The one way into autogenerate, imported on use: listing scripts never loads it.
         from .autogen import autogenerate_revision
 
         return await autogenerate_revision(
@@ -275,7 +290,7 @@ async def revision(
             depends_on=depends_on,
             version_path=version_path,
             rev_id=rev_id,
-            databases=[database] if database else None,
+            databases=[database] if database else databases,
             engines=engines,
         )
     labels = [branch_label] if isinstance(branch_label, str) else list(branch_label or ())
@@ -292,7 +307,7 @@ async def revision(
             depends_on=depends,
             version_path=version_path,
         )
-        return _info(directory.revision_map, script.revision, doc=script.doc)
+        return revision_info(directory.revision_map, script.revision, doc=script.doc)
 
     return await _in_thread(write)
 
@@ -326,7 +341,7 @@ async def merge(
         script = directory.generate_revision(
             message, rev_id=rev_id, head=parents, splice=True, branch_labels=labels
         )
-        return _info(directory.revision_map, script.revision, doc=script.doc)
+        return revision_info(directory.revision_map, script.revision, doc=script.doc)
 
     return await _in_thread(write)
 
