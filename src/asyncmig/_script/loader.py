@@ -1,19 +1,21 @@
 """Import migration scripts and ``env.py`` with ``alembic`` meaning asyncmig.
 
-:func:`alembic_aliases` makes ``import alembic`` and ``import alembic.<sub>``
-resolve to :mod:`asyncmig._alembic` and its submodules for as long as it is
-active, whether or not Alembic is installed: a finder placed first on
-``sys.meta_path`` answers for those names, and ``sys.modules`` holds the
-aliases.  On exit ``sys.modules`` gets back exactly the ``alembic`` entries it
-had before (a real Alembic imported by the application stays untouched).
-A module imported while the aliases are active keeps the objects it bound
-(``op`` and ``context`` are per-step proxies, so that is all a script needs).
+While :func:`alembic_aliases` is active, ``import alembic`` and ``import
+alembic.<sub>`` give :mod:`asyncmig._alembic` and its submodules, whether or
+not Alembic is installed, to the imports its own thread (and task) performs:
+the scripts, env.py and whatever they import in turn.  A module imported so
+keeps the objects it bound (``op`` and ``context`` are per-step proxies, so
+that is all a script needs).
 
-The aliases are process-wide, so one re-entrant lock serialises their use:
-scripts loaded from several worker threads take turns, and a script whose
-import loads another script nests.  Installing and removing them walks
-``sys.modules``, so whoever imports many scripts holds them once around the
-whole batch (:func:`alembic_aliases` nests at no cost).
+Nothing changes meaning for the rest of the process: ``sys.modules`` never
+holds an alias, so an application thread importing the real Alembic while
+scripts load gets the real one, and a script gets asyncmig's even when the
+real Alembic is already in ``sys.modules``.  Since ``sys.modules`` answers an
+import before any finder is asked, the aliases answer the ``import`` statement
+itself: while any block is active in the process, ``builtins.__import__`` is a
+wrapper that serves the names ``alembic[.<sub>]`` when a context variable says
+so, and passes every other import through untouched.  ``importlib.import_module``
+does not go through it: called with ``"alembic"``, it gets the real Alembic.
 
 :func:`load_file` imports a file once per process (keyed by its absolute
 path) under a unique private module name, and turns a syntax or import error
@@ -22,8 +24,8 @@ into a one-line :class:`~asyncmig.errors.ScriptError` naming the file and line.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
-import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -31,24 +33,32 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
+from typing import Any
 
 from ..errors import ScriptError
+from .tracebacks import script_line
 
 __all__ = ("alembic_aliases", "load_file", "loaded_module")
 
 _ALIAS = "alembic"
 _TARGET = "asyncmig._alembic"
 
-_alias_lock = threading.RLock()
-_alias_depth = 0
-_saved_modules: dict[str, ModuleType] = {}
+ImportFunction = Callable[..., ModuleType]
 
-# One lock for aliasing and loading: two would deadlock when taken in opposite orders.
-_load_lock = _alias_lock
+# Whether the imports of this thread (and task) get asyncmig's alembic.
+_aliasing: ContextVar[bool] = ContextVar("asyncmig_alembic_aliasing", default=False)
+# The __import__ wrapper in place and the one it wraps, and how many active blocks
+# (in all threads) need it: it is there only while scripts load.
+_hook_lock = threading.Lock()
+_hook: tuple[ImportFunction, ImportFunction] | None = None
+_hook_users = 0
+
+_load_lock = threading.RLock()  # a script whose import loads another script nests
 _loaded: dict[str, ModuleType] = {}
 
 
@@ -56,99 +66,84 @@ def _is_alias(name: str) -> bool:
     return name == _ALIAS or name.startswith(_ALIAS + ".")
 
 
-class _AliasLoader(importlib.abc.Loader):
-    """Hands the import system a module that is already imported under its real name."""
-
-    def __init__(self, module: ModuleType) -> None:
-        self._module = module
-        self._spec = module.__spec__
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return self._module
-
-    def exec_module(self, module: ModuleType) -> None:
-        # The import system has just set the alias spec on the module; keep its real one.
-        module.__spec__ = self._spec
-
-
-class _AliasFinder(importlib.abc.MetaPathFinder):
-    """Answers ``alembic`` / ``alembic.<sub>`` with ``asyncmig._alembic`` / ``.<sub>``."""
-
-    def find_spec(
-        self,
-        fullname: str,
-        path: Sequence[str] | None,
-        target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
-        if not _is_alias(fullname):
-            return None
-        real = _TARGET + fullname[len(_ALIAS) :]
-        try:
-            module = importlib.import_module(real)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and real.startswith(exc.name):
-                # Never fall through to the real Alembic: the script would mix both.
-                raise ModuleNotFoundError(
-                    f"No module named {fullname!r}: asyncmig provides alembic's op, context "
-                    "and operations for migration scripts, not this module",
-                    name=fullname,
-                ) from None
-            raise
-        return importlib.util.spec_from_loader(fullname, _AliasLoader(module))
+def _aliased(next_import: ImportFunction, name: str, fromlist: Sequence[str]) -> ModuleType:
+    """What ``__import__(name, fromlist=fromlist)`` gives with ``alembic`` meaning asyncmig."""
+    real = _TARGET + name[len(_ALIAS) :]
+    try:
+        # A fromlist may name submodules still to import: the import system handles it.
+        module = next_import(real, None, None, fromlist, 0)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing.startswith(_TARGET) and real.startswith(missing):
+            # Never fall through to the real Alembic: the script would mix both.
+            alias = _ALIAS + missing[len(_TARGET) :]
+            raise ModuleNotFoundError(
+                f"No module named {alias!r}: asyncmig provides alembic's op, context "
+                "and operations for migration scripts, not this module",
+                name=alias,
+            ) from None
+        raise
+    # `import alembic.x` binds the top-level package, asyncmig._alembic (not asyncmig).
+    return module if fromlist else sys.modules[_TARGET]
 
 
-_finder = _AliasFinder()
+def _make_hook(next_import: ImportFunction) -> ImportFunction:
+    """An ``__import__`` that aliases ``alembic`` where asked and otherwise calls `next_import`."""
+
+    def __import__(
+        name: str,
+        globals: Mapping[str, Any] | None = None,
+        locals: Mapping[str, Any] | None = None,
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> ModuleType:
+        if level == 0 and _aliasing.get() and _is_alias(name):
+            return _aliased(next_import, name, fromlist or ())
+        return next_import(name, globals, locals, fromlist, level)
+
+    return __import__
 
 
-def _install() -> None:
-    if _ALIAS in sys.modules:  # a real Alembic, or aliases someone else left: keep them aside
-        for name in [name for name in sys.modules if _is_alias(name)]:
-            _saved_modules[name] = sys.modules.pop(name)
-    importlib.import_module(_TARGET)
-    for name, module in list(sys.modules.items()):
-        if name == _TARGET or name.startswith(_TARGET + "."):
-            sys.modules[_ALIAS + name[len(_TARGET) :]] = module
-    sys.meta_path.insert(0, _finder)
+def _use_hook() -> None:
+    global _hook, _hook_users
+    with _hook_lock:
+        if _hook_users == 0:
+            # Each wrapper calls the function it replaced, so wrappers never loop.
+            replaced = builtins.__import__
+            _hook = (_make_hook(replaced), replaced)
+            builtins.__import__ = _hook[0]
+        _hook_users += 1
 
 
-def _uninstall() -> None:
-    sys.meta_path[:] = [finder for finder in sys.meta_path if finder is not _finder]
-    for name in [name for name in sys.modules if _is_alias(name)]:
-        del sys.modules[name]
-    sys.modules.update(_saved_modules)
-    _saved_modules.clear()
+def _release_hook() -> None:
+    global _hook, _hook_users
+    with _hook_lock:
+        _hook_users -= 1
+        if _hook_users or _hook is None:
+            return
+        wrapper, replaced = _hook
+        if builtins.__import__ is wrapper:
+            builtins.__import__ = replaced
+        # Else something wrapped it meanwhile: it stays in that chain, passing imports through.
+        _hook = None
 
 
 @contextmanager
 def alembic_aliases() -> Iterator[None]:
-    """While active, ``import alembic[.<sub>]`` gives ``asyncmig._alembic[.<sub>]``."""
-    global _alias_depth
-    with _alias_lock:
-        if _alias_depth == 0:
-            _install()
-        _alias_depth += 1
-        try:
-            yield
-        finally:
-            _alias_depth -= 1
-            if _alias_depth == 0:
-                _uninstall()
+    """While active, this thread imports ``alembic[.<sub>]`` as ``asyncmig._alembic[.<sub>]``."""
+    _use_hook()
+    token = _aliasing.set(True)
+    try:
+        yield
+    finally:
+        _aliasing.reset(token)
+        _release_hook()
 
 
 def _module_name(path: Path) -> str:
     digest = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     stem = re.sub(r"\W", "_", path.name.split(".", 1)[0])
     return f"_asyncmig_script_{stem}_{digest}"
-
-
-def _script_line(path: Path, tb: TracebackType | None) -> int | None:
-    """The line of the script the traceback last passed through."""
-    line = None
-    while tb is not None:
-        if os.path.abspath(tb.tb_frame.f_code.co_filename) == str(path):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def _import_error(path: Path, exc: Exception) -> ScriptError:
@@ -161,7 +156,7 @@ def _import_error(path: Path, exc: Exception) -> ScriptError:
     return ScriptError(
         f"cannot be imported: {type(exc).__name__}: {text}{where}",
         path=str(path),
-        line=_script_line(path, exc.__traceback__),
+        line=script_line(path, exc.__traceback__),
     )
 
 
