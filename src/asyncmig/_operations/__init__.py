@@ -8,7 +8,8 @@ in :mod:`.table_ops`, :mod:`.column_ops`, :mod:`.index_ops` and
 ``impl_<dialect>`` modules turn them into DDL (one class per dialect, registered
 by name) using the elements of :mod:`.ddl`; :mod:`.batch`, :mod:`.model` and
 :mod:`.recreate` are ``batch_alter_table`` and SQLite's table recreate;
-:mod:`.naming` gives constraints their names.
+:mod:`.naming` gives constraints their names; :mod:`.options` (a leaf) holds the
+``NOT_GIVEN`` marker and ``alter_column``'s options, shared by directives and dialects.
 
 Contract used by the runtime: ``Operations(context)`` is what ``op`` means during
 one step, where ``context`` is a :class:`asyncmig._runtime.context.MigrationContext`.
@@ -19,7 +20,14 @@ connection).
 
 from __future__ import annotations
 
+# Importing registers: the directives on Operations, batch_alter_table and the table
+# recreate on it too, each dialect's implementation by name.  Whichever submodule is
+# imported first, this runs first, so nothing depends on the order of imports.
 from . import column_ops, constraint_ops, index_ops, table_ops
+from . import impl_mysql as impl_mysql
+from . import impl_postgresql as impl_postgresql
+from . import impl_sqlite as impl_sqlite
+from . import recreate as recreate
 from .base import MigrateOperation as MigrateOperation
 from .base import Operations as Operations
 from .batch import BatchOperations as BatchOperations

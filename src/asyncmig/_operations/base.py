@@ -5,7 +5,8 @@ turns a classmethod of such a class into the method ``Operations.<name>``;
 ``implementation_for(OpClass)`` registers the function that carries an operation
 out.  asyncmig's own directives use exactly this API, and so can third-party
 packages written for Alembic (alembic-utils, alembic-postgresql-enum) through the
-``alembic.operations`` alias.
+``alembic.operations`` alias.  ``batch_alter_table`` and the table recreate, which
+build on every directive class, are attached here by their modules (``attach``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 import types
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -25,11 +26,10 @@ from ..errors import OperationNotSupported
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from .batch import BatchOperations
-
-__all__ = ("MigrateOperation", "Operations")
+__all__ = ("MigrateOperation", "Operations", "attach")
 
 _OpT = TypeVar("_OpT", bound=type)
+_FnT = TypeVar("_FnT", bound=Callable[..., Any])
 _ImplFn = Callable[[Any, Any], Any]
 
 
@@ -55,6 +55,18 @@ class Operations:
 
     _to_impl: ClassVar[dict[type, _ImplFn]] = {}
     _defaults: ClassVar[dict[type, _ImplFn]] = {}  # the first implementation of each class
+    _alembic_class: ClassVar[str] = "Operations"
+    """The real Alembic's class whose plugin directives this class answers for."""
+
+    # Attached by the modules that build on every directive class, and so on this module
+    # (see attach()); the package imports them, so they are there whatever is imported.
+    _recreate_table: Callable[[Sequence[Any]], Any]
+    """Carry out operations on one table by recreating it (:mod:`.recreate`)."""
+
+    if TYPE_CHECKING:
+
+        def batch_alter_table(self, table_name: str, **kw: Any) -> Any:
+            """Group changes to one table; on SQLite they run as one table recreate."""
 
     def __init__(self, migration_context: Any, impl: Any = None) -> None:
         self.migration_context = migration_context
@@ -128,9 +140,7 @@ class Operations:
                     raise
         elif not impl.requires_recreate(self, operation):
             return self.implementation(operation)(self, operation)
-        from .recreate import recreate_for
-
-        return recreate_for(self, [operation])
+        return self._recreate_table([operation])
 
     @classmethod
     def implementation(cls, operation: Any) -> _ImplFn:
@@ -186,12 +196,6 @@ class Operations:
         """A literal rendered inline in SQL (online and offline alike)."""
         return sa.literal(value, type_).render_literal_execute()
 
-    def batch_alter_table(self, table_name: str, **kw: Any) -> Any:
-        """Group changes to one table; on SQLite they run as one table recreate."""
-        from .batch import batch_alter_table
-
-        return batch_alter_table(self, table_name, **kw)
-
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
         """Run the block outside the step's transaction (e.g. CREATE INDEX CONCURRENTLY)."""
@@ -242,6 +246,20 @@ class Operations:
         return types.MethodType(directive, self)
 
 
+def attach(name: str) -> Callable[[_FnT], _FnT]:
+    """Function decorator: make `fn(operations, ...)` the method ``Operations.<name>``.
+
+    For what builds on every directive class (``batch_alter_table``, the table
+    recreate), and so on this module, which therefore cannot import it.
+    """
+
+    def register(fn: _FnT) -> _FnT:
+        setattr(Operations, name, fn)
+        return fn
+
+    return register
+
+
 # -- directives a plugin registered on the real Alembic -------------------------------
 
 
@@ -263,13 +281,12 @@ def _is_plugin(obj: Any) -> bool:
     return not (module == "alembic" or module.startswith(("alembic.", "asyncmig.")))
 
 
-def _alembic_directive(cls: type, name: str) -> Callable[..., Any] | None:
+def _alembic_directive(cls: type[Operations], name: str) -> Callable[..., Any] | None:
     """A third-party directive `name` registered on the real Alembic's (Batch)Operations."""
     base = _real_alembic("alembic.operations.base")
     if base is None:
         return None
-    class_name = "BatchOperations" if issubclass(cls, batch_operations_class()) else "Operations"
-    fn = getattr(getattr(base, class_name, None), name, None)
+    fn = getattr(getattr(base, cls._alembic_class, None), name, None)
     # register_operation builds each directive with its op class in the globals
     op_cls = getattr(fn, "__globals__", {}).get("op_cls")
     if not isinstance(fn, types.FunctionType) or op_cls is None or not _is_plugin(op_cls):
@@ -288,10 +305,3 @@ def _alembic_implementation(operation: Any) -> _ImplFn | None:
     except ValueError:
         return None
     return fn if _is_plugin(fn) else None
-
-
-def batch_operations_class() -> type[BatchOperations]:
-    """The BatchOperations class (imported late: batch builds on this module)."""
-    from .batch import BatchOperations
-
-    return BatchOperations

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, Table
 
 from ..errors import CommandError
-from .base import Operations
+from .base import Operations, attach
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import (
     CreateCheckConstraintOp,
@@ -37,6 +37,8 @@ _RECREATE = ("auto", "always", "never")
 
 class BatchOperations(Operations):
     """The ``batch_op`` of ``with op.batch_alter_table(name) as batch_op:``."""
+
+    _alembic_class = "BatchOperations"
 
     def __init__(self, parent: Operations, table_name: str, schema: str | None) -> None:
         super().__init__(parent.migration_context, parent.impl)
@@ -162,6 +164,7 @@ class BatchOperations(Operations):
         self.invoke(DropTableCommentOp(self.table_name, **self._where(), **kw))
 
 
+@attach("batch_alter_table")
 @contextmanager
 def batch_alter_table(  # noqa: PLR0917  (positional order is Alembic's, scripts rely on it)
     operations: Operations,

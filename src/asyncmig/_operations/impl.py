@@ -1,12 +1,12 @@
 """Dialect implementations: one class per dialect name, registered.
 
 A :class:`DialectImpl` subclass declares ``name`` (and optionally ``aliases``)
-and is registered when its module is imported; :func:`impl_for` picks the class
-for ``context.dialect.name``.  The base class is the generic, SQL-standard
-behaviour (it is PostgreSQL's almost exactly); dialect classes override only
-what differs.  Every statement goes through :meth:`DialectImpl.execute`, which
-runs it on ``context.connection`` or, offline, writes it with literal values,
-``;``-terminated, to ``context.output``.
+and is registered when its module is imported (the package's ``__init__`` imports
+them all); :func:`impl_for` picks the class for ``context.dialect.name``.  The base
+class is the generic, SQL-standard behaviour (it is PostgreSQL's almost exactly);
+dialect classes override only what differs.  Every statement goes through
+:meth:`DialectImpl.execute`, which runs it on ``context.connection`` or, offline,
+writes it with literal values, ``;``-terminated, to ``context.output``.
 """
 
 from __future__ import annotations
@@ -379,9 +379,11 @@ def _has_clauses(values: Iterable[Any]) -> bool:
 
 
 def registered_impls() -> Mapping[str, type[DialectImpl]]:
-    """Every registered implementation by dialect name (the dialect modules loaded)."""
-    from . import impl_mysql, impl_postgresql, impl_sqlite  # noqa: F401  (they register)
+    """Every registered implementation by dialect name.
 
+    The ``impl_<dialect>`` modules register as they are imported, which the package's
+    ``__init__`` does: whatever imported this module imported them too.
+    """
     return dict(_registry)
 
 

@@ -16,6 +16,7 @@ from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import DropConstraintOp, _AddConstraintOp
 from .impl import DialectImpl
 from .index_ops import CreateIndexOp, DropIndexOp
+from .model import RECREATABLE
 from .options import ColumnAlteration
 
 __all__ = ("SQLiteImpl",)
@@ -100,8 +101,6 @@ class SQLiteImpl(DialectImpl):
         """Alembic's rule on SQLite: a batch is recreated unless it only adds plain columns
         (no SQL-expression default, no stored computed value) and creates or drops indexes.
         """
-        from .model import RECREATABLE  # the model builds on this module's siblings
-
         for op in ops:
             if isinstance(op, AddColumnOp):
                 default = op.column.server_default

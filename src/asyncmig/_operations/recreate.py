@@ -32,6 +32,7 @@ from sqlalchemy.schema import (
 
 from ..errors import OperationNotSupported
 from . import ddl
+from .base import attach
 from .model import TableModel
 
 __all__ = ("recreate_for", "temporary_name")
@@ -43,6 +44,7 @@ def temporary_name(table_name: str) -> str:
     return f"_alembic_tmp_{table_name}"
 
 
+@attach("_recreate_table")  # what Operations.invoke calls where the dialect needs it
 def recreate_for(
     operations: Any,
     ops: Sequence[Any],
