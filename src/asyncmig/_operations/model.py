@@ -28,7 +28,6 @@ from . import naming, objects
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import DropConstraintOp, _AddConstraintOp
 from .index_ops import CreateIndexOp, DropIndexOp
-from .options import NOT_GIVEN
 from .table_ops import CreateTableCommentOp, DropTableCommentOp
 
 __all__ = (
@@ -390,9 +389,7 @@ class TableModel:
             column.nullable = changes["nullable"]
         if "server_default" in changes:
             default = changes["server_default"]
-            column.server_default = (
-                None if default is None or default is NOT_GIVEN else DefaultClause(default)
-            )
+            column.server_default = None if default is None else DefaultClause(default)
         if "comment" in changes:
             column.comment = changes["comment"]
         if "autoincrement" in changes:
@@ -481,8 +478,6 @@ class TableModel:
             "check": self.checks,
         }
         if kind in (None, "primary") and (self.pk_name == wanted or kind == "primary"):
-            if self.pk_name not in (None, wanted) and kind != "primary":
-                self._missing("constraint", wanted)
             self.pk_columns, self.pk_name = [], None
             return
         for key, specs in matches.items():
