@@ -8,7 +8,7 @@ in :mod:`.table_ops`, :mod:`.column_ops`, :mod:`.index_ops` and
 ``impl_<dialect>`` modules turn them into DDL (one class per dialect, registered
 by name) using the elements of :mod:`.ddl`; :mod:`.batch`, :mod:`.model` and
 :mod:`.recreate` are ``batch_alter_table`` and SQLite's table recreate;
-:mod:`.naming` gives constraints their names; :mod:`.options` (a leaf) holds the
+:mod:`.naming` gives constraints their names; :mod:`.alteration` (a leaf) holds the
 ``NOT_GIVEN`` marker and ``alter_column``'s options, shared by directives and dialects.
 
 Contract used by the runtime: ``Operations(context)`` is what ``op`` means during

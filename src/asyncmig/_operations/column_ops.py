@@ -17,8 +17,8 @@ from sqlalchemy.schema import (
 
 from ..errors import OperationNotSupported
 from . import objects
+from .alteration import ColumnAlteration, spelled_out, split_options
 from .base import MigrateOperation, Operations
-from .options import ColumnAlteration, spelled_out, split_options
 
 __all__ = ("AddColumnOp", "AlterColumnOp", "DropColumnOp")
 
@@ -81,7 +81,7 @@ class DropColumnOp(MigrateOperation):
 class AlterColumnOp(ColumnAlteration, MigrateOperation):
     """``op.alter_column(table, column, nullable=, server_default=, type_=, ...)``.
 
-    The options are the fields of :class:`~.options.ColumnAlteration`; any other
+    The options are the fields of :class:`~.alteration.ColumnAlteration`; any other
     keyword (``postgresql_using``) is kept in ``kw`` for the dialect.
     """
 

@@ -35,7 +35,7 @@ from sqlalchemy.sql.expression import TableClause
 
 from ..errors import OperationNotSupported
 from . import ddl
-from .options import NOT_GIVEN, ColumnAlteration
+from .alteration import NOT_GIVEN, ColumnAlteration
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
@@ -241,7 +241,7 @@ class DialectImpl:
     ) -> None:
         """One ALTER per changed property; the rename last.
 
-        `kw`: the options of :class:`~.options.ColumnAlteration`, and dialect options
+        `kw`: the options of :class:`~.alteration.ColumnAlteration`, and dialect options
         (``<dialect>_using``).
         """
         change, dialect_kw = ColumnAlteration.split(kw)

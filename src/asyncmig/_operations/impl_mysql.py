@@ -22,9 +22,9 @@ from sqlalchemy.types import TypeEngine
 
 from ..errors import OperationNotSupported
 from . import ddl
+from .alteration import NOT_GIVEN, ColumnAlteration
 from .impl import DialectImpl
 from .index_ops import NO_TABLE_KEY
-from .options import NOT_GIVEN, ColumnAlteration
 
 __all__ = ("MariaDBImpl", "MySQLImpl")
 

@@ -12,12 +12,12 @@ from sqlalchemy.schema import Computed, Constraint, DefaultClause
 from sqlalchemy.sql.elements import ClauseElement
 
 from ..errors import OperationNotSupported
+from .alteration import ColumnAlteration
 from .column_ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from .constraint_ops import DropConstraintOp, _AddConstraintOp
 from .impl import DialectImpl
 from .index_ops import CreateIndexOp, DropIndexOp
 from .model import RECREATABLE
-from .options import ColumnAlteration
 
 __all__ = ("SQLiteImpl",)
 

@@ -1,4 +1,4 @@
-"""Options shared by the directives and the dialect implementations.
+"""What ``alter_column`` changes: its options and the NOT_GIVEN marker, in one place.
 
 A leaf module (it imports nothing of the package), so that the directive modules,
 :mod:`.model` and the ``impl`` modules can all use it without importing each other.
