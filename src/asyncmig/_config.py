@@ -25,6 +25,8 @@ Keys carry Alembic's names and meanings.  Layout decisions:
   suggesting the known key; other keys are the user's own, kept in
   ``options`` as Alembic keeps them.  A ``%(token)s`` other than ``%(here)s``
   (and ``file_template``'s own) and an unterminated ``${`` are errors.
+- Durations (``lock_timeout``, ``ddl_lock_timeout``, ``migration_statement_timeout``)
+  are a number of seconds or text with a unit: ``"500ms"``, ``"5s"``, ``"10min"``, ``"1h"``.
 - ``alembic.ini`` keeps Alembic's version table name (``alembic_version``)
   unless ``version_table`` is set, so an Alembic project runs as it is.
 
@@ -159,7 +161,10 @@ class Config(_MaskedRepr):
     version_table_schema: str | None = None
     transaction_per_migration: bool = True
     lock: bool = True
-    lock_timeout: float | None = None
+    lock_timeout: float | None = None  # the wait for the migration lock (another runner)
+    ddl_lock_timeout: float | None = None  # a step's wait for each table lock; None: off
+    ddl_lock_retries: int = 3  # tries again after that wait timed out (ddl_lock_timeout set)
+    migration_statement_timeout: float | None = None  # None: the connection's own; 0: no limit
     target_metadata: str | None = None  # "pkg.module:attr"
     naming_convention: Mapping[str, str] = field(default_factory=dict)  # opt-in; {}: none
     x_arguments: Mapping[str, str] = field(default_factory=dict)
@@ -313,6 +318,9 @@ def _build(
         transaction_per_migration=values.boolean("transaction_per_migration", True),
         lock=values.boolean("lock", True),
         lock_timeout=values.seconds("lock_timeout"),
+        ddl_lock_timeout=values.seconds("ddl_lock_timeout") or None,
+        ddl_lock_retries=values.integer("ddl_lock_retries", 3, minimum=0),
+        migration_statement_timeout=values.seconds("migration_statement_timeout"),
         target_metadata=values.target("target_metadata"),
         naming_convention=MappingProxyType(values.naming_convention(ini=source.kind == "ini")),
         x_arguments=MappingProxyType(x_args),

@@ -59,6 +59,9 @@ MAIN_KEYS = (
     "transaction_per_migration",
     "lock",
     "lock_timeout",
+    "ddl_lock_timeout",
+    "ddl_lock_retries",
+    "migration_statement_timeout",
     "target_metadata",
     "naming_convention",
     "databases",
@@ -89,6 +92,34 @@ FILE_TEMPLATE_TOKENS = (
 _TOKEN = re.compile(r"%%|%\((?P<name>[^)]*)\)")
 _BAD_ENV = re.compile(r"\$\$\{|\$\{(?![A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})")
 CONVENTION_KINDS = ("ix", "uq", "ck", "fk", "pk")
+# A duration: a number of seconds, or a number with one of PostgreSQL's units.
+_DURATION = re.compile(r"(?P<number>\d+(?:\.\d*)?|\.\d+)[ \t]*(?P<unit>ms|s|min|h)", re.I)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
+DURATION_FORM = "a number of seconds or a duration such as '500ms', '5s', '10min', '1h'"
+
+
+def duration(value: object) -> float | None:
+    """Seconds from a number or from text such as ``"500ms"``, ``"5s"``, ``"10min"``, ``"1h"``.
+
+    None when `value` is neither (a negative number is returned: callers say why it is wrong).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        found = _DURATION.fullmatch(text)
+        if found is not None:
+            number = float(found["number"]) * _UNIT_SECONDS[found["unit"].lower()]
+        else:
+            try:
+                number = float(text)
+            except ValueError:
+                return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def expand_env(value: Any, environ: Mapping[str, str], where: str, key: str) -> Any:
@@ -315,20 +346,13 @@ class Values:
         return number
 
     def seconds(self, name: str) -> float | None:
-        """A non-negative number of seconds, or None when absent or blank."""
+        """A duration >= 0 in seconds (see :func:`duration`), or None when absent or blank."""
         value = self.raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        number: float | None = None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value.strip())
-            except ValueError:
-                number = None
-        if number is None or not math.isfinite(number):
-            raise self._wrong(name, "a number of seconds", value)
+        number = duration(value)
+        if number is None:
+            raise self._wrong(name, DURATION_FORM, value)
         if number < 0:
             raise self.error(name, f"expected a number of seconds >= 0, got {value!r}")
         return number

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateSchema
 
@@ -48,17 +48,79 @@ class Session:
 
     One instance per target connection; what :meth:`prepare` changed is kept on
     the instance and undone by :meth:`restore`.
+
+    Step timeouts (lock-safe execution): :meth:`apply_timeouts` gives the
+    connection a step's lock and statement timeouts, reading the connection's
+    own values first, the first time it changes them; :meth:`restore` puts
+    those back.  A dialect with such settings overrides :meth:`read_timeouts`
+    and :meth:`write_timeouts`; the base class has none and sends nothing.
     """
 
+    #: Whether this dialect has session timeouts that :meth:`write_timeouts` sets.
+    has_timeouts: ClassVar[bool] = False
+
     def __init__(self, lock_timeout: float | None) -> None:
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = lock_timeout  # the migration lock's wait, not a step's
         self.immediate = False  # set by a lock that works through write transactions
+        self.commits = 0  # commits made while a step ran (autocommit blocks, bind.commit())
+        self._own: Any = None  # the connection's own timeouts, once read
+        self._applied: tuple[float | None, float | None] | None = None  # None: unknown
 
     def prepare(self, connection: Connection) -> None:
         """Adjust a freshly checked-out connection for migrating."""
 
     def restore(self, connection: Connection) -> None:
-        """Undo :meth:`prepare` before the connection goes back to its pool."""
+        """Undo :meth:`prepare` and the step timeouts before the connection returns to its pool."""
+        own, self._own = self._own, None
+        self._applied = None
+        if own is None:
+            return
+        event.remove(connection, "rollback", self._forget)
+        if connection.in_transaction():
+            connection.rollback()
+        self.write_timeouts(connection, None, None, own)
+        connection.commit()
+
+    def apply_timeouts(
+        self, connection: Connection, lock: float | None, statement: float | None
+    ) -> None:
+        """Give the next statements `lock` and `statement` timeouts (seconds; None: the own).
+
+        Sends nothing when this connection already has these values, or when
+        neither is set and none was ever changed.
+        """
+        wanted = (lock, statement)
+        if not self.has_timeouts or wanted == self._applied:
+            return
+        if self._own is None:
+            if wanted == (None, None):
+                self._applied = wanted
+                return
+            self._own = self.read_timeouts(connection)
+            # a rollback may undo what was set in its transaction: set it again next time
+            event.listen(connection, "rollback", self._forget)
+        self.write_timeouts(connection, lock, statement, self._own)
+        self._applied = wanted
+
+    def _forget(self, connection: Connection) -> None:
+        self._applied = None
+
+    def read_timeouts(self, connection: Connection) -> Any:
+        """The connection's own timeouts, as :meth:`write_timeouts` takes them back."""
+        return None
+
+    def write_timeouts(
+        self, connection: Connection, lock: float | None, statement: float | None, own: Any
+    ) -> None:
+        """Set the timeouts for this session; None stands for the connection's `own` value."""
+
+    def lock_timed_out(self, exc: BaseException) -> bool:
+        """Whether `exc` is this database's "could not take a lock in time" error."""
+        return False
+
+    def applied_lock_timeout(self, seconds: float) -> float:
+        """The lock timeout the database really applies when asked for `seconds`."""
+        return seconds
 
     def begin(self, connection: Connection) -> None:
         """Begin the transaction a step (or all steps) runs in, unless one is open."""

@@ -5,21 +5,26 @@
   database when none) with the table.
 - Tenancy: the connection ``USE``\\s the tenant's database, and the previous
   one afterwards.
+- Session: a step's lock timeout is ``lock_wait_timeout`` and
+  ``innodb_lock_wait_timeout`` (error 1205 when it runs out); its statement
+  timeout is MariaDB's ``max_statement_time`` (MySQL has none for DDL).
 - Autogenerate: integer display widths and BOOL stored as TINYINT(1).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from .._operations.impl_mysql import MariaDBImpl, MySQLImpl
 from .behaviour import DialectBehaviour
-from .generic import Backend, SeparateConnectionLock, Tenancy
+from .generic import Backend, SeparateConnectionLock, Session, Tenancy
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -54,6 +59,56 @@ class MySQLNamedLock(SeparateConnectionLock):
 
     def release_statement(self) -> Any:
         return select(func.release_lock(self._lock_name))
+
+
+class MySQLSession(Session):
+    """A step's lock timeout as ``lock_wait_timeout`` (metadata locks: DDL) and
+    ``innodb_lock_wait_timeout`` (row locks: data), whole seconds, at least 1.
+
+    MySQL has no statement timeout for DDL or writes (``max_execution_time``
+    covers ``SELECT`` only), so a statement timeout is not set here.
+    """
+
+    has_timeouts = True
+    #: The session variables this server has, the lock ones first.
+    variables: ClassVar[tuple[str, ...]] = ("lock_wait_timeout", "innodb_lock_wait_timeout")
+
+    def read_timeouts(self, connection: Connection) -> Any:
+        columns = ", ".join(f"@@SESSION.{name}" for name in self.variables)
+        return tuple(connection.execute(text(f"SELECT {columns}")).one())
+
+    def write_timeouts(
+        self, connection: Connection, lock: float | None, statement: float | None, own: Any
+    ) -> None:
+        values = dict(zip(self.variables, self.values(lock, statement, own), strict=True))
+        assignments = ", ".join(f"SESSION {name} = :{name}" for name in self.variables)
+        connection.execute(text(f"SET {assignments}"), values)
+
+    def values(self, lock: float | None, statement: float | None, own: Any) -> tuple[Any, ...]:
+        """The variables' values for these timeouts (None: the connection's `own`)."""
+        wait = own[:2] if lock is None else (int(self.applied_lock_timeout(lock)),) * 2
+        return tuple(wait)
+
+    def applied_lock_timeout(self, seconds: float) -> float:
+        return float(max(1, math.ceil(seconds)))
+
+    def lock_timed_out(self, exc: BaseException) -> bool:
+        orig = getattr(exc, "orig", None)
+        args: tuple[Any, ...] = getattr(orig, "args", ())
+        return isinstance(exc, DBAPIError) and bool(args) and args[0] == ER_LOCK_WAIT_TIMEOUT
+
+
+class MariaDBSession(MySQLSession):
+    """MySQL's, and the statement timeout as ``max_statement_time`` (seconds; 0: no limit)."""
+
+    variables = (*MySQLSession.variables, "max_statement_time")
+
+    def values(self, lock: float | None, statement: float | None, own: Any) -> tuple[Any, ...]:
+        return (*super().values(lock, statement, own), own[2] if statement is None else statement)
+
+
+# "Lock wait timeout exceeded": a metadata or row lock not granted within the timeout.
+ER_LOCK_WAIT_TIMEOUT = 1205
 
 
 class MySQLTenancy(Tenancy):
@@ -103,6 +158,7 @@ class MySQL(Backend):
 
     names = ("mysql",)
     display_name = "MySQL/MariaDB"
+    session = MySQLSession
     lock = MySQLNamedLock
     tenancy = MySQLTenancy
     ddl = MySQLImpl
@@ -113,4 +169,5 @@ class MariaDB(MySQL):
     """MariaDB: MySQL's backend with MariaDB's DDL where the two differ."""
 
     names = ("mariadb",)
+    session = MariaDBSession
     ddl = MariaDBImpl

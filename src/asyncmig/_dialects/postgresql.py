@@ -1,5 +1,8 @@
 """PostgreSQL: transactional DDL, an advisory lock, ``search_path`` for tenant schemas.
 
+- Session: a step's timeouts are ``lock_timeout`` and ``statement_timeout``;
+  a lock wait that ran out is SQLSTATE 55P03.
+
 - Lock: a session-level advisory lock keyed on the version table, held on a
   connection of its own so that steps which commit, or run in autocommit,
   never release it.
@@ -13,15 +16,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from .._operations.impl_postgresql import PostgresqlImpl
 from .behaviour import DialectBehaviour
-from .generic import Backend, SeparateConnectionLock, Tenancy
+from .generic import Backend, SeparateConnectionLock, Session, Tenancy
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -47,6 +52,49 @@ class PostgresAdvisoryLock(SeparateConnectionLock):
 
     def release_statement(self) -> Any:
         return select(func.pg_advisory_unlock(lock_key(self.table, self.schema)))
+
+
+class PostgresSession(Session):
+    """Step timeouts as ``lock_timeout`` and ``statement_timeout``, set for the session.
+
+    Session level (not ``SET LOCAL``) so that they also hold in autocommit
+    blocks; set inside the step's transaction, so a rollback undoes them too.
+    """
+
+    has_timeouts = True
+
+    def read_timeouts(self, connection: Connection) -> Any:
+        row = connection.execute(
+            text("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")
+        ).one()
+        return tuple(row)
+
+    def write_timeouts(
+        self, connection: Connection, lock: float | None, statement: float | None, own: Any
+    ) -> None:
+        connection.execute(
+            text(
+                "SELECT set_config('lock_timeout', :lock, false), "
+                "set_config('statement_timeout', :statement, false)"
+            ),
+            {"lock": _ms(lock, own[0]), "statement": _ms(statement, own[1])},
+        )
+
+    def lock_timed_out(self, exc: BaseException) -> bool:
+        # 55P03 lock_not_available: lock_timeout ran out (or a NOWAIT lock was taken)
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return isinstance(exc, DBAPIError) and code == LOCK_NOT_AVAILABLE
+
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _ms(seconds: float | None, own: str) -> str:
+    """A timeout setting's text: whole milliseconds (at least 1 when set), or the own value."""
+    if seconds is None:
+        return own
+    return str(math.ceil(seconds * 1000)) if seconds > 0 else "0"
 
 
 class PostgresTenancy(Tenancy):
@@ -128,6 +176,7 @@ class PostgreSQL(Backend):
 
     names = ("postgresql",)
     display_name = "PostgreSQL"
+    session = PostgresSession
     lock = PostgresAdvisoryLock
     tenancy = PostgresTenancy
     ddl = PostgresqlImpl

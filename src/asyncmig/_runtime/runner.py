@@ -43,6 +43,7 @@ from ..errors import AsyncmigError, CommandError, LockTimeout, MigrationFailed
 from . import engines as _engines
 from .connection import TargetConnection, leased_engine, open_target
 from .failures import in_schema, unexpected
+from .lock_safety import LockWait, announce_retry, backoff, gave_up, step_settings
 from .offline import render_offline
 from .plan import Request, check_known, plan
 from .scripts import Loaded, ScriptCache
@@ -314,8 +315,27 @@ class _Migration:
         await self.tc.call(self.tc.conn.commit)
 
     async def _run_batch(self, batch: Sequence[Step]) -> list[tuple[Step, StepReport]]:
+        """Run `batch` in the open transaction, and again in a new one after a lock wait ran
+        out where nothing of it can have stayed committed (see :mod:`.lock_safety`)."""
+        tries = 1
+        while True:
+            try:
+                return await self._try_batch(batch)
+            except LockWait as wait:
+                if not wait.clean or tries > wait.settings.retries:
+                    exc = await self._truthful(wait.error, wait.done)
+                    restated = exc.restated(f"{exc.outcome}; {gave_up(wait, tries)}")
+                    raise restated from wait.error.__cause__
+                delay = backoff(tries - 1)
+                announce_retry(wait, tries, delay)
+                await anyio.sleep(delay)
+                tries += 1
+                await self._begin(read=False)
+
+    async def _try_batch(self, batch: Sequence[Step]) -> list[tuple[Step, StepReport]]:
         """Run `batch` in the open transaction; a failure says what its rollback undid."""
         done: list[tuple[Step, StepReport]] = []
+        commits = self.tc.session.commits
         for step in batch:
             started = time.perf_counter()
             try:
@@ -323,6 +343,15 @@ class _Migration:
             except MigrationFailed as exc:
                 with anyio.CancelScope(shield=True):
                     await self.tc.rollback()
+                settings = step_settings(self.setup.config, step)
+                if settings.lock_timeout is not None and self.tc.session.lock_timed_out(exc.cause):
+                    clean = self.tc.session.commits == commits and (
+                        exc.outcome == ROLLED_BACK or not (done or exc.statements)
+                    )
+                    waited = self.tc.session.applied_lock_timeout(settings.lock_timeout)
+                    done_steps = [s for s, _ in done]
+                    wait = LockWait(exc, done_steps, settings, clean=clean, waited=waited)
+                    raise wait from exc.__cause__
                 raise await self._truthful(exc, [s for s, _ in done]) from exc.__cause__
             except BaseException:
                 with anyio.CancelScope(shield=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -27,6 +27,7 @@ from ..errors import AsyncmigError, MigrationFailed, ScriptError
 from . import version_table as vt
 from .context import MigrationContext
 from .environment import Environment
+from .lock_safety import step_settings
 from .plan import Request
 
 if TYPE_CHECKING:
@@ -138,7 +139,16 @@ def begin(
 
 
 def run_step(context: MigrationContext, step: Step, setup: TargetSetup) -> None:
-    """Run one step's script (if any) and write its version rows, in the current transaction."""
+    """Run one step's script (if any) and write its version rows, in the current transaction.
+
+    Online, the step's timeouts are applied first (:mod:`.lock_safety`); a
+    script with ``"transaction": False`` runs in an autocommit block.
+    """
+    settings = step_settings(setup.config, step)
+    if context.connection is not None:
+        context.session.apply_timeouts(
+            context.connection, settings.lock_timeout, settings.statement_timeout
+        )
     if step.script is not None:
         path = step.script.path or step.script.revision
         module = setup.modules[step.script.revision]
@@ -154,7 +164,12 @@ def run_step(context: MigrationContext, step: Step, setup: TargetSetup) -> None:
         )
         statements: list[str] = []
         try:
-            with activated(Operations(context), environment), _recording(context, statements):
+            with (
+                activated(Operations(context), environment),
+                _counting_commits(context),
+                nullcontext() if settings.transaction else context.autocommit_block(),
+                _recording(context, statements),
+            ):
                 fn()
         except Exception as exc:
             error = MigrationFailed(
@@ -164,7 +179,7 @@ def run_step(context: MigrationContext, step: Step, setup: TargetSetup) -> None:
                 line=script_line(path, exc.__traceback__),
                 cause=exc,
                 schema=setup.schema,
-                outcome=_outcome(context, step, statements),
+                outcome=_outcome(context, step, statements, settings.transaction),
                 statements=statements,
             )
             raise error from exc
@@ -201,6 +216,25 @@ def _recording(context: MigrationContext, statements: list[str]) -> Iterator[Non
         event.remove(connection, "after_cursor_execute", record)
 
 
+@contextmanager
+def _counting_commits(context: MigrationContext) -> Iterator[None]:
+    """Count in the session each commit made while the step runs: such work is never retried."""
+    connection = context.connection
+    if connection is None:
+        yield
+        return
+    session = context.session
+
+    def count(*args: Any) -> None:
+        session.commits += 1
+
+    event.listen(connection, "commit", count)
+    try:
+        yield
+    finally:
+        event.remove(connection, "commit", count)
+
+
 def shorten_statements(statements: Sequence[str]) -> str:
     """``a; b; ... (and N more)``, each statement cut to a readable width."""
     shown = [
@@ -211,11 +245,16 @@ def shorten_statements(statements: Sequence[str]) -> str:
     return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
 
 
-def _outcome(context: MigrationContext, step: Step, statements: Sequence[str]) -> str:
-    """What became of the database after the step failed, true for its dialect."""
+def _outcome(
+    context: MigrationContext, step: Step, statements: Sequence[str], transaction: bool = True
+) -> str:
+    """What became of the database after the step failed, true for its dialect.
+
+    `transaction` False: the script ran in autocommit (``"transaction": False``).
+    """
     if context.connection is None:
         return "no SQL was written for it"
-    if context.impl.transactional_ddl:
+    if context.impl.transactional_ddl and transaction:
         return ROLLED_BACK
     from .._dialects import backend_for
 
@@ -223,8 +262,13 @@ def _outcome(context: MigrationContext, step: Step, statements: Sequence[str]) -
     if not statements:
         return f"no statement of the step had completed, so {dialect} applied none of it"
     done = " ".join(step.to_revisions) or "base"
+    why = (
+        f"{dialect} commits DDL implicitly"
+        if transaction
+        else 'it ran outside a transaction ("transaction": False)'
+    )
     return (
-        f"{dialect} commits DDL implicitly, so the step may be partly applied (statements "
+        f"{why}, so the step may be partly applied (statements "
         f"that had already run: {shorten_statements(statements)}); check the database by hand, "
         f"then either finish the step and run `asyncmig stamp {done}`, or undo it and run "
         "the command again"

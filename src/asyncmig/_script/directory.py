@@ -243,6 +243,7 @@ class ScriptDirectory:
             path=path,
             message=header.message,
             create_date=header.create_date,
+            settings=header.settings,
         )
 
     def read_script(self, path: Path) -> Script:

@@ -1,7 +1,9 @@
 """Read a migration script's header without importing it, and cache what was read.
 
 A script's place in the graph is four top-level assignments (``revision``,
-``down_revision``, ``branch_labels``, ``depends_on``) and its docstring.
+``down_revision``, ``branch_labels``, ``depends_on``) and its docstring; a
+fifth, optional one, ``asyncmig = {...}``, holds the step's own execution
+settings (:mod:`.revision_settings`), read the same way.
 :func:`parse_source` finds them with one compiled regular expression and
 evaluates only the right-hand sides, so that a cold scan of thousands of
 files costs little more than reading them.  It falls back to ``ast.parse`` of
@@ -43,6 +45,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from ..errors import ScriptError
+from .revision_settings import EXAMPLE, Settings, read_settings
 
 __all__ = (
     "CACHE_FORMAT",
@@ -56,12 +59,15 @@ __all__ = (
 log = logging.getLogger("asyncmig.script")
 
 CACHE_NAME = "asyncmig-headers.marshal"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+_SETTINGS = "asyncmig"
 
-# A top-level (column 0) assignment to one of the header names, optionally annotated.
+# A top-level (column 0) assignment to one of the header names (or the settings),
+# optionally annotated.
 _ASSIGN = re.compile(
-    r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(.*)$",
+    r"^(revision|down_revision|branch_labels|depends_on|asyncmig)[ \t]*(?::[^=\n]*)?=(?!=)"
+    r"[ \t]*(.*)$",
     re.MULTILINE,
 )
 # The common right-hand sides, decoded without compiling anything.
@@ -82,6 +88,7 @@ class Header(NamedTuple):
     doc: str = ""  # the module docstring, stripped
     message: str = ""  # its first line
     create_date: str | None = None  # its "Create Date:" value
+    settings: Settings = ()  # its `asyncmig = {...}`, checked
 
     @classmethod
     def from_doc(
@@ -91,6 +98,8 @@ class Header(NamedTuple):
         branch_labels: tuple[str, ...] = (),
         depends_on: tuple[str, ...] = (),
         doc: str = "",
+        *,
+        settings: Settings = (),
     ) -> Header:
         """A header whose message and create date are read from `doc`."""
         doc = doc.strip()
@@ -103,6 +112,7 @@ class Header(NamedTuple):
             doc,
             doc.split("\n", 1)[0].strip(),
             found.group(1) if found else None,
+            settings,
         )
 
 
@@ -119,7 +129,7 @@ def _as_ids(name: str, value: object, path: str) -> tuple[str, ...]:
     )
 
 
-def _build(values: Mapping[str, object], doc: str, path: str) -> Header:
+def _build(values: Mapping[str, object], doc: str, path: str, settings: Settings = ()) -> Header:
     if "revision" not in values:
         legacy = _LEGACY_NAME.match(os.path.basename(path))
         if legacy is None:
@@ -145,6 +155,7 @@ def _build(values: Mapping[str, object], doc: str, path: str) -> Header:
         _as_ids("branch_labels", values.get("branch_labels"), path),
         _as_ids("depends_on", values.get("depends_on"), path),
         doc,
+        settings=settings,
     )
 
 
@@ -206,6 +217,8 @@ def _quick(text: str, path: str) -> Header:
     values: dict[str, object] = {}
     for match in _ASSIGN.finditer(text, offset):
         name = match.group(1)
+        if name == _SETTINGS:  # rare: the whole file's syntax says where the dict ends
+            raise _Unsure
         if name in values:  # reassigned, or a string further down quoting one: be exact
             raise _Unsure
         values[name] = _quick_value(text, match)
@@ -235,6 +248,8 @@ def _from_ast(text: str, path: str) -> Header:
     except SyntaxError as exc:
         raise ScriptError(f"syntax error: {exc.msg}", path=path, line=exc.lineno) from exc
     values: dict[str, object] = {}
+    settings: Settings = ()
+    computed = False  # noted, not raised at once: a non-literal `asyncmig = ...` is an error
     for node in tree.body:
         target: ast.expr | None = None
         value: ast.expr | None = None
@@ -242,16 +257,34 @@ def _from_ast(text: str, path: str) -> Header:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             target, value = node.target, node.value
-        if isinstance(target, ast.Name) and target.id in _NAMES and value is not None:
+        if isinstance(target, ast.Name) and target.id == _SETTINGS and value is not None:
+            settings = _settings(value, path)
+        elif isinstance(target, ast.Name) and target.id in _NAMES and value is not None:
             try:
                 values[target.id] = ast.literal_eval(value)
-            except ValueError as exc:
-                raise _Computed from exc
+            except ValueError:
+                computed = True
         elif not isinstance(
             node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
         ) and _binds_header_name(node):
-            raise _Computed
-    return _build(values, ast.get_docstring(tree, clean=False) or "", path)
+            computed = True
+    if computed:
+        raise _Computed
+    return _build(values, ast.get_docstring(tree, clean=False) or "", path, settings)
+
+
+def _settings(node: ast.expr, path: str) -> Settings:
+    """The checked ``asyncmig = {...}`` settings; never computed (the script is not imported)."""
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        raise ScriptError(
+            f"asyncmig = ... must be a literal dict (it is read without importing the "
+            f"script); write e.g. {EXAMPLE}",
+            path=path,
+            line=node.lineno,
+        ) from None
+    return read_settings(value, path, node.lineno)
 
 
 def parse_source(text: str, path: str) -> Header | None:
@@ -278,7 +311,10 @@ def parse_source(text: str, path: str) -> Header | None:
 def header_from_module(module: ModuleType, path: str) -> Header:
     """The header of an imported script (computed values, or a sourceless ``.pyc``)."""
     values = {name: getattr(module, name) for name in _NAMES if hasattr(module, name)}
-    return _build(values, module.__doc__ or "", path)
+    own = vars(module).get(_SETTINGS)
+    # `import asyncmig` binds the same name: only a value of the script's own counts
+    settings = () if own is None or isinstance(own, ModuleType) else read_settings(own, path)
+    return _build(values, module.__doc__ or "", path, settings)
 
 
 def cache_enabled() -> bool:

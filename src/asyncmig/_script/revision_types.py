@@ -18,6 +18,8 @@ class Revision:
     path: str | None = None  # the script file, for error messages
     message: str = ""  # the first line of the docstring
     create_date: str | None = None  # "Create Date:" from the docstring, if any
+    # the script's own `asyncmig = {...}` execution settings, checked: ((key, value), ...)
+    settings: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
