@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from ._commands.autogen import check as _check
 from ._commands.preload import runtime_imported
 from ._config import Config
+from ._docstrings import args_from
 from ._reports import CheckReport, RunReport, StepReport
 from .errors import AsyncmigError, CommandError
 
@@ -158,6 +159,7 @@ class Migrator:
             raise_on_error=raise_on_error,
         )
 
+    @args_from(upgrade)
     async def downgrade(
         self,
         revision: str,
@@ -173,17 +175,11 @@ class Migrator:
     ) -> RunReport:
         """Revert every selected database to a previous revision (with `sql`, ``from:to``).
 
+        The other options are :meth:`upgrade`'s.
+
         Args:
             revision: The target: ``base``, a revision id or prefix, ``-1``; with
                 `sql`, a ``from:to`` range.
-            sql: Render the SQL into each database's report instead of running it.
-            databases: The database names to act on (default: all of them).
-            concurrency: This run's `concurrency`; None: the Migrator's.
-            fail_fast: On the first failure cancel the other targets.
-            lock: This run's `lock`; None: the Migrator's.
-            tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
-            on_step: This run's `on_step`; None: the Migrator's.
-            raise_on_error: Raise the first failure (true) or return it in the report.
         """
         return await self._run(
             "downgrade",
@@ -198,6 +194,7 @@ class Migrator:
             raise_on_error=raise_on_error,
         )
 
+    @args_from(upgrade)
     async def stamp(
         self,
         revisions: str | Sequence[str],
@@ -214,18 +211,12 @@ class Migrator:
     ) -> RunReport:
         """Record revisions in the version table without running any migration.
 
+        The other options are :meth:`upgrade`'s.
+
         Args:
             revisions: The revision (or several, one per branch) to record.
-            sql: Render the SQL into each database's report instead of running it.
             purge: Empty the version table first, even of revisions the scripts
                 do not know.
-            databases: The database names to act on (default: all of them).
-            concurrency: This run's `concurrency`; None: the Migrator's.
-            fail_fast: On the first failure cancel the other targets.
-            lock: This run's `lock`; None: the Migrator's.
-            tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
-            on_step: This run's `on_step`; None: the Migrator's.
-            raise_on_error: Raise the first failure (true) or return it in the report.
         """
         return await self._run(
             "stamp",
@@ -241,6 +232,7 @@ class Migrator:
             raise_on_error=raise_on_error,
         )
 
+    @args_from(upgrade)
     async def ensure_version(
         self,
         *,
@@ -250,15 +242,7 @@ class Migrator:
         on_step: OnStep | None = None,
         raise_on_error: bool = True,
     ) -> RunReport:
-        """Create the version table if it does not exist yet.
-
-        Args:
-            sql: Render the SQL into each database's report instead of running it.
-            databases: The database names to act on (default: all of them).
-            lock: This run's `lock`; None: the Migrator's.
-            on_step: This run's `on_step`; None: the Migrator's.
-            raise_on_error: Raise the first failure (true) or return it in the report.
-        """
+        """Create the version table if it does not exist yet; the options are :meth:`upgrade`'s."""
         return await self._run(
             "ensure_version",
             (),

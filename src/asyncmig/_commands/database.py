@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._config import Config
+from .._docstrings import args_from
 from .._migrator import Migrator
 from .._reports import RunReport, StepReport
 
@@ -42,6 +43,7 @@ Engines = Mapping[str, "AsyncEngine"]
 OnStep = Callable[[StepReport], None]
 
 
+@args_from(Migrator, Migrator.upgrade)
 async def upgrade(
     config: Config,
     revision: str = "head",
@@ -58,23 +60,8 @@ async def upgrade(
 ) -> RunReport:
     """Upgrade every selected database to a later revision (default: head).
 
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        revision: The target: ``head``, ``heads``, a revision id or a unique
-            prefix of one, ``branch@head``, ``+2``; with `sql`, ``start:end``.
-        sql: Render the SQL into each database's report instead of running it.
-        databases: The database names to act on (default: all of them).
-        engines: The application's engines by database name, used and never
-            disposed; the other databases get an engine for this call only.
-        concurrency: How many targets migrate at once, 1 or more (default:
-            every database at once, and up to 6 tenant schemas of one).
-        fail_fast: On the first failure cancel the other targets, which stop
-            at their last committed step and report ``cancelled``.
-        lock: Whether to take the migration lock; None (the default) follows
-            the configuration's ``lock``.
-        tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
-        on_step: Called with each StepReport as soon as that step has committed.
-        raise_on_error: Raise the first failure (true) or return it in the report.
+    As :meth:`asyncmig.Migrator.upgrade`, for one call: `engines`, `concurrency`,
+    `lock` and `on_step` are the Migrator's options (see :class:`asyncmig.Migrator`).
     """
     async with Migrator(
         config, engines=engines, concurrency=concurrency, lock=lock, on_step=on_step
@@ -89,6 +76,7 @@ async def upgrade(
         )
 
 
+@args_from(Migrator, Migrator.downgrade)
 async def downgrade(
     config: Config,
     revision: str,
@@ -105,19 +93,8 @@ async def downgrade(
 ) -> RunReport:
     """Revert every selected database to a previous revision (--sql needs `from:to`).
 
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        revision: The target: ``base``, a revision id or prefix, ``-1``; with
-            `sql`, a ``from:to`` range.
-        sql: Render the SQL into each database's report instead of running it.
-        databases: The database names to act on (default: all of them).
-        engines: The application's engines by database name, used and never disposed.
-        concurrency: How many targets migrate at once, 1 or more.
-        fail_fast: On the first failure cancel the other targets.
-        lock: Whether to take the migration lock; None: the configuration's ``lock``.
-        tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
-        on_step: Called with each StepReport as soon as that step has committed.
-        raise_on_error: Raise the first failure (true) or return it in the report.
+    As :meth:`asyncmig.Migrator.downgrade`, for one call: `engines`, `concurrency`,
+    `lock` and `on_step` are the Migrator's options (see :class:`asyncmig.Migrator`).
     """
     async with Migrator(
         config, engines=engines, concurrency=concurrency, lock=lock, on_step=on_step
@@ -132,6 +109,7 @@ async def downgrade(
         )
 
 
+@args_from(Migrator, Migrator.stamp)
 async def stamp(
     config: Config,
     revisions: str | Sequence[str],
@@ -149,20 +127,8 @@ async def stamp(
 ) -> RunReport:
     """Record revisions in the version table without running any migration.
 
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        revisions: The revision (or several, one per branch) to record.
-        sql: Render the SQL into each database's report instead of running it.
-        purge: Empty the version table first, even of revisions the scripts
-            do not know.
-        databases: The database names to act on (default: all of them).
-        engines: The application's engines by database name, used and never disposed.
-        concurrency: How many targets are stamped at once, 1 or more.
-        fail_fast: On the first failure cancel the other targets.
-        lock: Whether to take the migration lock; None: the configuration's ``lock``.
-        tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
-        on_step: Called with each StepReport as soon as that change has committed.
-        raise_on_error: Raise the first failure (true) or return it in the report.
+    As :meth:`asyncmig.Migrator.stamp`, for one call: `engines`, `concurrency`,
+    `lock` and `on_step` are the Migrator's options (see :class:`asyncmig.Migrator`).
     """
     async with Migrator(
         config, engines=engines, concurrency=concurrency, lock=lock, on_step=on_step
@@ -178,6 +144,7 @@ async def stamp(
         )
 
 
+@args_from(Migrator, Migrator.ensure_version)
 async def ensure_version(
     config: Config,
     *,
@@ -190,14 +157,8 @@ async def ensure_version(
 ) -> RunReport:
     """Create the version table if it does not exist yet.
 
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        sql: Render the SQL into each database's report instead of running it.
-        databases: The database names to act on (default: all of them).
-        engines: The application's engines by database name, used and never disposed.
-        lock: Whether to take the migration lock; None: the configuration's ``lock``.
-        on_step: Called with each StepReport as soon as it has committed.
-        raise_on_error: Raise the first failure (true) or return it in the report.
+    As :meth:`asyncmig.Migrator.ensure_version`, for one call: `engines`, `lock` and
+    `on_step` are the Migrator's options (see :class:`asyncmig.Migrator`).
     """
     async with Migrator(config, engines=engines, lock=lock, on_step=on_step) as migrator:
         return await migrator.ensure_version(
@@ -205,6 +166,7 @@ async def ensure_version(
         )
 
 
+@args_from(Migrator, Migrator.current)
 async def current(
     config: Config,
     *,
@@ -214,20 +176,14 @@ async def current(
 ) -> dict[str, tuple[str, ...]]:
     """The current revision(s) of every selected database (reads only; takes no lock).
 
-    Keys are database names, or ``database:schema`` for tenant schemas.
-
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        databases: The database names to read (default: all of them).
-        engines: The application's engines by database name, used and never disposed.
-        errors: If given, each database that cannot be read puts its error
-            here (keyed by database name) and the others are still returned;
-            if not, the first such database raises.
+    As :meth:`asyncmig.Migrator.current`, for one call: `engines` is the
+    Migrator's option (see :class:`asyncmig.Migrator`).
     """
     async with Migrator(config, engines=engines) as migrator:
         return await migrator.current(databases=databases, errors=errors)
 
 
+@args_from(Migrator, Migrator.is_at_head)
 async def is_at_head(
     config: Config,
     *,
@@ -236,15 +192,14 @@ async def is_at_head(
 ) -> dict[str, bool]:
     """Whether each selected database is at its history's head(s) (reads only).
 
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        databases: The database names to read (default: all of them).
-        engines: The application's engines by database name, used and never disposed.
+    As :meth:`asyncmig.Migrator.is_at_head`, for one call: `engines` is the
+    Migrator's option (see :class:`asyncmig.Migrator`).
     """
     async with Migrator(config, engines=engines) as migrator:
         return await migrator.is_at_head(databases=databases)
 
 
+@args_from(Migrator, Migrator.wait_for_head)
 async def wait_for_head(
     config: Config,
     *,
@@ -255,15 +210,9 @@ async def wait_for_head(
 ) -> dict[str, tuple[str, ...]]:
     """Wait (reading only, no lock) until every selected database is at head.
 
-    One engine per database serves every poll; it is disposed on return.
-
-    Args:
-        config: The loaded configuration (``asyncmig.Config.load()``).
-        timeout: Seconds to wait, 0 or more (0: check once); a negative one
-            is a CommandError, never "forever".
-        interval: Seconds between polls, more than 0.
-        databases: The database names to wait for (default: all of them).
-        engines: The application's engines by database name, used and never disposed.
+    As :meth:`asyncmig.Migrator.wait_for_head`, for one call: `engines` is the
+    Migrator's option (see :class:`asyncmig.Migrator`); one engine per database
+    serves every poll and is disposed on return.
     """
     async with Migrator(config, engines=engines) as migrator:
         return await migrator.wait_for_head(timeout=timeout, interval=interval, databases=databases)
