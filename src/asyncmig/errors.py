@@ -16,6 +16,7 @@ The tree::
     │   └── DuplicateRevision
     ├── DatabaseUnavailable      a database cannot be reached or logged into
     ├── MigrationFailed          a step raised (the message says what was undone)
+    ├── ChecksumMismatch         an applied script was edited since it ran (upgrade refuses)
     ├── LockTimeout              another runner held the migration lock too long
     └── OperationNotSupported    a directive the dialect cannot do at all
 
@@ -43,6 +44,7 @@ __all__ = (
     "DuplicateRevision",
     "DatabaseUnavailable",
     "MigrationFailed",
+    "ChecksumMismatch",
     "LockTimeout",
     "OperationNotSupported",
 )
@@ -189,7 +191,7 @@ class MigrationFailed(AsyncmigError):
         self.outcome = outcome
         self.statements = tuple(statements)
         where = f"{path}:{line}" if path and line else (path or "?")
-        text = " ".join(str(cause).split()) or type(cause).__name__
+        text = one_line(cause)
         target = f"database {database!r}" + (f" (schema {schema!r})" if schema else "")
         super().__init__(
             f"{target}: revision {revision} failed at {where}: "
@@ -212,6 +214,38 @@ class MigrationFailed(AsyncmigError):
         return error
 
 
+class ChecksumMismatch(AsyncmigError):
+    """An applied migration script was edited after it ran; ``upgrade`` stops before any step.
+
+    ``revision`` and ``path`` name the first such script, ``others`` the
+    revisions of the rest; ``recorded`` and ``actual`` are its checksums.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: str,
+        revision: str,
+        path: str | None,
+        recorded: str | None,
+        actual: str | None,
+        others: Sequence[str] = (),
+    ) -> None:
+        self.database = database
+        self.revision = revision
+        self.path = path
+        self.recorded = recorded
+        self.actual = actual
+        self.others = tuple(others)
+        also = f" (so were {', '.join(self.others)})" if self.others else ""
+        super().__init__(
+            f"database {database!r}: the migration script {path or revision} (revision "
+            f"{revision}) was edited after it was applied{also}; the database was not "
+            f"touched: run `asyncmig repair --accept {revision}` after checking the change "
+            "(or set validate_on_migrate = false)"
+        )
+
+
 class LockTimeout(AsyncmigError):
     """The migration lock was not acquired within ``lock_timeout`` seconds."""
 
@@ -232,3 +266,8 @@ class OperationNotSupported(AsyncmigError):
         self.dialect = dialect
         self.alternative = alternative
         super().__init__(f"op.{directive}() is not supported on {dialect}: {alternative}")
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (its type's name when it has none)."""
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,8 +1,8 @@
 """Run directives the way the runner does: inside ``AsyncConnection.run_sync``.
 
 ``run(url, fn)`` opens an AsyncEngine, begins a transaction, builds a
-MigrationContext on the sync connection (with the AsyncConnection in
-``opts["async_connection"]``, as the runtime sets it) and calls ``fn(op)``.
+MigrationContext on the sync connection (with the AsyncConnection as
+``async_connection``, as the runtime gives it) and calls ``fn(op)``.
 ``inspect(url, fn)`` calls ``fn(inspector)`` on a fresh connection.
 ``offline(dialect, fn)`` renders ``fn(op)`` as SQL text.
 """
@@ -37,10 +37,11 @@ async def run(
             def step(sync_conn: sa.Connection) -> T:
                 # as the runner does: the step owns its transaction (so autocommit_block
                 # and a script's bind.commit() can end it part-way)
-                options = dict(opts or {})
-                if with_async_connection:
-                    options["async_connection"] = conn
-                context = MigrationContext.configure(sync_conn, opts=options)
+                context = MigrationContext.configure(
+                    sync_conn,
+                    opts=dict(opts or {}),
+                    async_connection=conn if with_async_connection else None,
+                )
                 sync_conn.begin()
                 try:
                     result = fn(Operations(context))

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from asyncmig.errors import OperationNotSupported
 from tests.operations._harness import rows, run
 
 pytestmark = pytest.mark.anyio
@@ -31,15 +32,14 @@ async def test_get_context_and_bind_like_alembic(database_url: str) -> None:
     assert online
 
 
-async def test_run_async_without_the_runtime_reference(database_url: str) -> None:
-    """run_async finds the AsyncConnection from the sync one when opts lacks it."""
+async def test_run_async_without_an_async_connection_says_so(database_url: str) -> None:
+    """A context built without the step's AsyncConnection refuses run_async in one line."""
 
     async def count(conn: Any) -> int:
         return int((await conn.execute(sa.text("SELECT 41 + 1"))).scalar_one())
 
-    assert (
-        await run(database_url, lambda op: op.run_async(count), with_async_connection=False) == 42
-    )
+    with pytest.raises(OperationNotSupported, match="does not run on an AsyncConnection"):
+        await run(database_url, lambda op: op.run_async(count), with_async_connection=False)
 
 
 async def test_execute_accepts_ddl_elements(database_url: str) -> None:
@@ -76,6 +76,8 @@ _PROBE = '''
 import json
 
 import sqlalchemy as sa
+
+from asyncmig.errors import OperationNotSupported
 from alembic import context, op
 
 revision = "{rev}"

@@ -263,7 +263,7 @@ async def test_execute_forms_and_bulk_insert(any_database_url: str) -> None:
 
 
 async def test_get_bind_and_context(any_database_url: str) -> None:
-    """get_bind() is the step's connection (.engine.url, .dialect); get_context() has opts."""
+    """get_bind() is the step's connection (.engine.url, .dialect); the context has the async one."""
 
     def upgrade(op: Any) -> tuple[str, str, bool]:
         bind = op.get_bind()
@@ -271,7 +271,7 @@ async def test_get_bind_and_context(any_database_url: str) -> None:
         return (
             bind.engine.url.get_backend_name(),
             bind.dialect.name,
-            "async_connection" in context.opts,
+            context.async_connection is not None,
         )
 
     backend, dialect, has_async = await run(any_database_url, upgrade)

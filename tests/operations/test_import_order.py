@@ -23,21 +23,21 @@ CHECK = """
 import importlib, sys
 importlib.import_module(sys.argv[1])
 from asyncmig._operations.base import Operations
-from asyncmig._operations.impl import registered_impls
+from asyncmig._dialects import BACKENDS
 missing = [
     name
     for name in ("create_table", "add_column", "alter_column", "create_index",
                  "create_foreign_key", "batch_alter_table", "_recreate_table")
     if not hasattr(Operations, name)
 ]
-dialects = {"sqlite", "postgresql", "mysql", "mariadb"} - set(registered_impls())
+dialects = {"sqlite", "postgresql", "mysql", "mariadb"} - set(BACKENDS)
 assert not missing and not dialects, (missing, dialects)
 """
 
 
 def test_modules_found() -> None:
     """The package's modules are found on disk (the tests below cover each)."""
-    assert {"base", "batch", "impl", "impl_sqlite", "model", "recreate"} <= set(MODULES)
+    assert {"base", "batch", "impl", "model", "recreate"} <= set(MODULES)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from asyncmig._operations.impl_mysql import MariaDBImpl
+from asyncmig._dialects.mysql import MariaDBImpl
 from asyncmig.errors import OperationNotSupported
 from tests.operations._harness import columns, inspect, offline, rows, run
 

@@ -103,17 +103,15 @@ def _models(config: Config, database: DatabaseConfig, loaded: Loaded) -> tuple[M
 async def _compare_one(
     config: Config, database: DatabaseConfig, cache: ScriptCache, engines: Engines | None
 ) -> _Compared:
-    import anyio
     import anyio.to_thread
     from sqlalchemy.engine import Connection
-    from sqlalchemy.exc import SQLAlchemyError
 
     from .._autogenerate import compare_metadata
-    from .._runtime import engines as _engines
     from .._runtime import version_table as vt
+    from .._runtime.connection import leased_engine, open_target
     from .._runtime.metadata import hooks_for
-    from .._runtime.runner import Target
     from .._runtime.steps import context_options
+    from .._runtime.targets import Target
 
     if database.schemas is not None or database.schemas_query is not None:
         raise CommandError(
@@ -139,23 +137,12 @@ async def _compare_one(
             return current, None
         return current, compare_metadata(connection, metadata, options=options)
 
-    lease = await _engines.lease_engine(database, engines, loaded.env_module)
-    try:
-        conn = await _engines.connect(lease.engine, database)
-        try:
-            current, comparison = await conn.run_sync(compare)
-            dialect = conn.dialect
-        except SQLAlchemyError as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise CommandError(
-                f"database {database.name!r} ({database.masked_url}): {reason}"
-            ) from exc
-        finally:
-            with anyio.CancelScope(shield=True):
-                await conn.close()
-    finally:
-        with anyio.CancelScope(shield=True):
-            await lease.close()
+    async with (
+        leased_engine(database, engines, loaded.env_module) as lease,
+        open_target(lease.engine, Target(database), config) as target,
+    ):
+        current, comparison = await target.conn.run_sync(compare)
+        dialect = target.conn.dialect
     if comparison is None:
         raise _behind(database, current, graph)
     return _Compared(database.name, current, comparison, hooks, dialect, opts)

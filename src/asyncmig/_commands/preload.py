@@ -28,6 +28,7 @@ _RUNTIME = (
     "asyncmig._runtime.runner",
     "asyncmig._runtime.reading",
     "asyncmig._operations",
+    "asyncmig._dialects",
 )
 _dialects_seen: set[str] = set()
 
@@ -55,9 +56,6 @@ def _import_all(urls: set[str]) -> None:
         importlib.import_module(name)
     from sqlalchemy.engine import make_url
 
-    from .._operations.impl import registered_impls
-
-    registered_impls()  # the per-dialect implementations, imported as they register
     for url in urls - _dialects_seen:
         _dialects_seen.add(url)
         # A bad URL or a missing driver is the command's to report, with its key.

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from .._operations import Operations
 from .._proxy import activated
 from .._runtime.environment import Environment
-from .._runtime.steps import script_function, script_line
+from .._runtime.steps import script_function
+from .._script.tracebacks import script_line
 
 if TYPE_CHECKING:
     from .._runtime.context import MigrationContext

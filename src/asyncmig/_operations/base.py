@@ -207,10 +207,8 @@ class Operations:
 
         The step runs inside ``AsyncConnection.run_sync`` (a greenlet); this hands a
         data migration written against SQLAlchemy's asyncio API the AsyncConnection of
-        the step.  The runtime puts it in ``context.opts["async_connection"]``; where it
-        is absent it is recovered from the step's sync connection.
+        the step, which the runtime gives the context as ``async_connection``.
         """
-        from sqlalchemy.ext.asyncio import AsyncConnection
         from sqlalchemy.util import await_only
 
         context = self.migration_context
@@ -221,9 +219,7 @@ class Operations:
                 "async data migrations need a live connection; guard them with "
                 "`if not context.is_offline_mode():`",
             )
-        connection = context.opts.get("async_connection")
-        if connection is None:
-            connection = AsyncConnection._retrieve_proxy_for_target(context.connection)
+        connection = getattr(context, "async_connection", None)
         if connection is None:
             raise OperationNotSupported(
                 "run_async",

@@ -1,8 +1,7 @@
-"""Dialect implementations: one class per dialect name, registered.
+"""The generic dialect implementation: how directives become DDL.
 
-A :class:`DialectImpl` subclass declares ``name`` (and optionally ``aliases``)
-and is registered when its module is imported (the package's ``__init__`` imports
-them all); :func:`impl_for` picks the class for ``context.dialect.name``.  The base
+Each dialect's subclass lives in that dialect's module of ``asyncmig._dialects``,
+whose registry gives a migration context its implementation.  This base
 class is the generic, SQL-standard behaviour (it is PostgreSQL's almost exactly);
 dialect classes override only what differs.  Every statement goes through
 :meth:`DialectImpl.execute`, which runs it on ``context.connection`` or, offline,
@@ -40,9 +39,7 @@ from .alteration import NOT_GIVEN, ColumnAlteration
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ("DDL_MEMO", "DialectImpl", "impl_for", "registered_impls")
-
-_registry: dict[str, type[DialectImpl]] = {}
+__all__ = ("DDL_MEMO", "DialectImpl")
 
 DDL_MEMO = "_asyncmig_ddl_memo"
 """The ``opts`` key of the DDL runner memo shared by the steps of one run."""
@@ -51,17 +48,10 @@ DDL_MEMO = "_asyncmig_ddl_memo"
 class DialectImpl:
     """Turns directives into DDL for one dialect (the generic, SQL-standard form)."""
 
-    name: ClassVar[str] = "default"
-    aliases: ClassVar[tuple[str, ...]] = ()
     transactional_ddl: ClassVar[bool] = False
     """Whether DDL rolls back with the transaction on this dialect."""
     offline_transactions: ClassVar[bool | None] = None
     """Whether ``--sql`` output wraps steps in BEGIN/COMMIT (None: where DDL is transactional)."""
-
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
-        for key in (cls.name, *cls.aliases):
-            _registry[key] = cls
 
     def __init__(self, context: Any) -> None:
         self.context = context
@@ -247,7 +237,7 @@ class DialectImpl:
         change, dialect_kw = ColumnAlteration.split(kw)
         hints: dict[str, Any] = {"schema": schema, **change.existing()}
         if change.type_ is not None:
-            using = dialect_kw.get(f"{self.name}_using")
+            using = dialect_kw.get(f"{self.dialect.name}_using")
             self.execute(ddl.ColumnType(table_name, column_name, change.type_, using, **hints))
         if change.nullable is not None:
             self.execute(ddl.ColumnNullable(table_name, column_name, change.nullable, **hints))
@@ -376,25 +366,3 @@ class _DDLRunner:
 
 def _has_clauses(values: Iterable[Any]) -> bool:
     return any(isinstance(value, ClauseElement) for value in values)
-
-
-def registered_impls() -> Mapping[str, type[DialectImpl]]:
-    """Every registered implementation by dialect name.
-
-    The ``impl_<dialect>`` modules register as they are imported, which the package's
-    ``__init__`` does: whatever imported this module imported them too.
-    """
-    return dict(_registry)
-
-
-def impl_for(context: Any) -> DialectImpl:
-    """The registered implementation for ``context.dialect.name``."""
-    impls = registered_impls()
-    dialect = context.dialect
-    # MariaDB is served by SQLAlchemy's "mysql" dialect too; it differs enough to be its own
-    key = "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
-    cls = impls.get(key, DialectImpl)
-    return cls(context)
-
-
-_registry[DialectImpl.name] = DialectImpl

@@ -10,31 +10,18 @@ refers to so that the constraint compiles.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy import Column, MetaData, Table
-from sqlalchemy.schema import (
-    CheckConstraint,
-    ForeignKeyConstraint,
-    Index,
-    PrimaryKeyConstraint,
-    SchemaItem,
-    UniqueConstraint,
-)
+from sqlalchemy.schema import Constraint, ForeignKeyConstraint, Index, SchemaItem
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import NULLTYPE
 
 from . import naming
 
-__all__ = (
-    "check_constraint",
-    "foreign_key",
-    "index",
-    "primary_key",
-    "table",
-    "unique_constraint",
-)
+__all__ = ("foreign_key", "index", "on_table", "table")
+
+C = TypeVar("C", bound=Constraint)
 
 
 def _stub_table(metadata: MetaData, name: str, columns: Sequence[str], schema: str | None) -> Table:
@@ -79,51 +66,16 @@ def _split_target(colspec: Any) -> tuple[str | None, str, str]:
     return ".".join(parts[:-2]), parts[-2], parts[-1]
 
 
-def primary_key(
+def on_table(
     opts: Mapping[str, Any],
-    name: str | None,
     table_name: str,
-    columns: Sequence[str],
-    schema: str | None = None,
-) -> PrimaryKeyConstraint:
-    """``PRIMARY KEY (columns)`` on a stand-in table."""
-    metadata = naming.metadata_for(opts)
-    host = _stub_table(metadata, table_name, columns, schema)
-    constraint = PrimaryKeyConstraint(*columns, name=name)
-    host.append_constraint(constraint)
-    return constraint
-
-
-def unique_constraint(
-    opts: Mapping[str, Any],
-    name: str | None,
-    table_name: str,
-    columns: Sequence[str],
-    schema: str | None = None,
-    **kw: Any,
-) -> UniqueConstraint:
-    """``UNIQUE (columns)`` on a stand-in table."""
-    metadata = naming.metadata_for(opts)
-    host = _stub_table(metadata, table_name, columns, schema)
-    constraint = UniqueConstraint(*columns, name=name, **kw)
-    host.append_constraint(constraint)
-    return constraint
-
-
-def check_constraint(
-    opts: Mapping[str, Any],
-    name: str | None,
-    table_name: str,
-    condition: Any,
+    constraint: C,
     *,
+    columns: Sequence[str] = (),
     schema: str | None = None,
-    **kw: Any,
-) -> CheckConstraint:
-    """``CHECK (condition)`` on a stand-in table."""
-    metadata = naming.metadata_for(opts)
-    host = _stub_table(metadata, table_name, [], schema)
-    sqltext: Any = sa.text(condition) if isinstance(condition, str) else condition
-    constraint = CheckConstraint(sqltext, name=name, **kw)
+) -> C:
+    """`constraint` on a stand-in table holding (at least) the `columns` it names."""
+    host = _stub_table(naming.metadata_for(opts), table_name, columns, schema)
     host.append_constraint(constraint)
     return constraint
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .._dialects import backend_for
 from .._dialects.generic import Backend, MigrationLock, Session, Tenancy
-from ..errors import AsyncmigError, CommandError
+from ..errors import AsyncmigError, CommandError, one_line
 from . import engines as _engines
 from .version_table import VersionTable
 
@@ -141,12 +141,7 @@ async def open_target(
 
 def database_error(key: str, masked_url: str, exc: SQLAlchemyError) -> AsyncmigError:
     """A database error as one line naming the target and its (masked) URL."""
-    return CommandError(f"database {key!r} ({masked_url}): {reason(exc)}")
-
-
-def reason(exc: BaseException) -> str:
-    """An exception's message on one line (its type when it has none)."""
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return CommandError(f"database {key!r} ({masked_url}): {one_line(exc)}")
 
 
 async def _restore(conn: AsyncConnection, session: Session) -> None:

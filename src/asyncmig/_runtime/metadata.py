@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.schema import MetaData
 
-from ..errors import ConfigError
+from ..errors import ConfigError, one_line
 
 if TYPE_CHECKING:
     from .._autogenerate.options import AutogenOptions, IncludeName, IncludeObject
@@ -66,8 +66,10 @@ class AutogenHooks:
         """The comparison options, never reporting `version_tables` (nor the default ones)."""
         # Imported here: migrating never needs the autogenerate package.
         from .._autogenerate.options import DEFAULT_VERSION_TABLES, AutogenOptions
+        from .ledger import ledger_name
 
-        tables: Collection[str] = tuple(dict.fromkeys((*version_tables, *DEFAULT_VERSION_TABLES)))
+        names = (*version_tables, *DEFAULT_VERSION_TABLES)  # and each one's ledger beside it
+        tables: Collection[str] = tuple(dict.fromkeys((*names, *map(ledger_name, names))))
         return AutogenOptions(
             include_object=self.include_object,
             include_name=self.include_name,
@@ -152,7 +154,7 @@ def import_reference(reference: str, sys_path: Iterable[Path] = (), *, key: str 
     try:
         found: Any = importlib.import_module(module_name)
     except Exception as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
+        reason = one_line(exc)
         raise ConfigError(
             f"cannot import {module_name!r}: {type(exc).__name__}: {reason}; check the module "
             "name and that prepend_sys_path puts its folder on sys.path",

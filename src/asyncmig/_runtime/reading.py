@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ..errors import AsyncmigError, CommandError
+from ..errors import AsyncmigError
 from .connection import leased_engine, open_target
 from .failures import unexpected
 from .scripts import ScriptCache
-from .targets import Target, database_of, live_targets, targets_for
+from .targets import Target, live_targets
 from .version_table import VersionTable, read_heads
 
 if TYPE_CHECKING:
@@ -84,68 +84,3 @@ async def _read_database(
 
             rows = await tc.conn.run_sync(read)
     return {target.key: heads for target, heads in zip(targets, rows, strict=True)}
-
-
-async def heads_of(
-    config: Config, databases: Sequence[str] | None, cache: ScriptCache
-) -> dict[str, tuple[str, ...]]:
-    """The script heads each selected database's history has, by database name."""
-    result: dict[str, tuple[str, ...]] = {}
-    for target in targets_for(config, databases):
-        _, graph = await cache.require_graph(target.database)
-        result[target.database.name] = graph.heads
-    return result
-
-
-async def at_head(
-    config: Config,
-    databases: Sequence[str] | None,
-    engines: Mapping[str, AsyncEngine] | None,
-) -> dict[str, bool]:
-    """Whether each selected target's version rows are exactly its history's heads."""
-    cache = ScriptCache(config)
-    heads = await heads_of(config, databases, cache)
-    current = await read_current(config, databases, engines, cache)
-    return {key: set(revs) == set(heads[database_of(key)]) for key, revs in current.items()}
-
-
-async def wait_until_head(
-    config: Config,
-    databases: Sequence[str] | None,
-    engines: Mapping[str, AsyncEngine] | None,
-    *,
-    timeout: float,  # noqa: ASYNC109  # a polling deadline the error message reports
-    interval: float,
-) -> dict[str, tuple[str, ...]]:
-    """Poll (reading only) until every selected target is at head; CommandError on timeout."""
-    if not interval > 0:
-        raise CommandError(f"interval must be positive, not {interval:g}")
-    if not timeout >= 0:  # also NaN
-        raise CommandError(
-            f"timeout must be 0 (check once) or more seconds, not {timeout:g}; "
-            "a negative wait is not 'forever'"
-        )
-    cache = ScriptCache(config)
-    heads = await heads_of(config, databases, cache)
-
-    def behind(current: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        return {
-            key: revs for key, revs in current.items() if set(revs) != set(heads[database_of(key)])
-        }
-
-    current = await read_current(config, databases, engines, cache)
-    with anyio.move_on_after(timeout):
-        while behind(current):
-            await anyio.sleep(interval)
-            current = await read_current(config, databases, engines, cache)
-    late = behind(current)
-    if not late:
-        return current
-    detail = "; ".join(
-        f"{key} at {', '.join(revs) or '<base>'} (head {', '.join(heads[database_of(key)])})"
-        for key, revs in late.items()
-    )
-    raise CommandError(
-        f"gave up after {timeout:g}s waiting for head: {detail}; "
-        "run `asyncmig upgrade head` or wait for the runner that is migrating"
-    )

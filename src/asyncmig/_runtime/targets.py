@@ -16,9 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .._dialects import backend_for
-from ..errors import CommandError
+from ..errors import CommandError, one_line
 from . import engines as _engines
-from .connection import reason
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -110,7 +109,7 @@ async def schema_names(engine: AsyncEngine, database: DatabaseConfig) -> list[st
     except SQLAlchemyError as exc:
         raise CommandError(
             f"database {database.name!r} ({database.masked_url}): its schemas query "
-            f"{database.schemas_query!r} failed: {reason(exc)}; fix `schemas` in its table"
+            f"{database.schemas_query!r} failed: {one_line(exc)}; fix `schemas` in its table"
         ) from exc
     finally:
         with anyio.CancelScope(shield=True):

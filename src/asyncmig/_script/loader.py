@@ -40,7 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import ScriptError
+from ..errors import ScriptError, one_line
 from .tracebacks import script_line
 
 __all__ = ("alembic_aliases", "load_file", "loaded_module")
@@ -149,7 +149,7 @@ def _module_name(path: Path) -> str:
 def _import_error(path: Path, exc: Exception) -> ScriptError:
     if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(exc.filename) == str(path):
         return ScriptError(f"syntax error: {exc.msg}", path=str(path), line=exc.lineno)
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = one_line(exc)
     where = ""
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f" (in {exc.filename}:{exc.lineno})"

@@ -85,7 +85,9 @@ class Planner:
             )
         order = newest_first(self.graph, drop, cur)
         rows = Rows(self.graph, cur)
-        return [Step("downgrade", *rows.downgrade(rid), script=self.graph.revs[rid]) for rid in order]
+        return [
+            Step("downgrade", *rows.downgrade(rid), script=self.graph.revs[rid]) for rid in order
+        ]
 
     def stamp(
         self, current: Sequence[str] | str, targets: Sequence[str] | str, purge: bool
