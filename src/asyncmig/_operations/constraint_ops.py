@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Column
+import sqlalchemy as sa
 from sqlalchemy.schema import (
     CheckConstraint,
     Constraint,
@@ -14,7 +14,6 @@ from sqlalchemy.schema import (
     UniqueConstraint,
 )
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.types import NULLTYPE
 
 from ..errors import OperationNotSupported
 from . import naming, objects
@@ -39,16 +38,30 @@ constraint_kinds: dict[str | None, type[Constraint]] = {
 }
 """``drop_constraint(type_=...)`` names and the constraint class each means."""
 
+C = TypeVar("C", bound=Constraint)
+
 
 class _AddConstraintOp(MigrateOperation):
-    """A directive that adds one constraint to a table."""
+    """A directive that adds one constraint to a table; subclasses add what it covers."""
 
-    table_name: str
-    schema: str | None
+    def __init__(
+        self, constraint_name: str | None, table_name: str, *, schema: str | None, **kw: Any
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.schema = schema
+        self.kw = kw  # the constraint's own options: deferrable, dialect kwargs ...
 
     def to_constraint(self, operations: Operations) -> Constraint:
         """The constraint this operation adds."""
         raise NotImplementedError
+
+    def _on_table(self, operations: Operations, constraint: C, columns: Sequence[str] = ()) -> C:
+        """`constraint` on a stand-in of this operation's table."""
+        opts = operations.migration_context.opts
+        return objects.on_table(
+            opts, self.table_name, constraint, columns=columns, schema=self.schema
+        )
 
 
 @Operations.register_operation("create_unique_constraint")
@@ -64,11 +77,8 @@ class CreateUniqueConstraintOp(_AddConstraintOp):
         schema: str | None = None,
         **kw: Any,
     ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
+        super().__init__(constraint_name, table_name, schema=schema, **kw)
         self.columns = list(columns)
-        self.schema = schema
-        self.kw = kw
 
     @classmethod
     def create_unique_constraint(
@@ -84,14 +94,8 @@ class CreateUniqueConstraintOp(_AddConstraintOp):
 
     def to_constraint(self, operations: Operations) -> Constraint:
         """The UniqueConstraint, on a stand-in table."""
-        return objects.unique_constraint(
-            operations.migration_context.opts,
-            self.constraint_name,
-            self.table_name,
-            self.columns,
-            self.schema,
-            **self.kw,
-        )
+        unique = UniqueConstraint(*self.columns, name=self.constraint_name, **self.kw)
+        return self._on_table(operations, unique, self.columns)
 
 
 @Operations.register_operation("create_primary_key")
@@ -106,10 +110,8 @@ class CreatePrimaryKeyOp(_AddConstraintOp):
         *,
         schema: str | None = None,
     ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
+        super().__init__(constraint_name, table_name, schema=schema)
         self.columns = list(columns)
-        self.schema = schema
 
     @classmethod
     def create_primary_key(
@@ -125,13 +127,8 @@ class CreatePrimaryKeyOp(_AddConstraintOp):
 
     def to_constraint(self, operations: Operations) -> Constraint:
         """The PrimaryKeyConstraint, on a stand-in table."""
-        return objects.primary_key(
-            operations.migration_context.opts,
-            self.constraint_name,
-            self.table_name,
-            self.columns,
-            self.schema,
-        )
+        primary = PrimaryKeyConstraint(*self.columns, name=self.constraint_name)
+        return self._on_table(operations, primary, self.columns)
 
 
 @Operations.register_operation("create_foreign_key")
@@ -150,15 +147,13 @@ class CreateForeignKeyOp(_AddConstraintOp):
         referent_schema: str | None = None,
         **kw: Any,
     ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = source_table
+        # onupdate, ondelete, deferrable, initially, match and dialect kwargs
+        given = {key: value for key, value in kw.items() if value is not None}
+        super().__init__(constraint_name, source_table, schema=source_schema, **given)
         self.referent_table = referent_table
         self.local_cols = list(local_cols)
         self.remote_cols = list(remote_cols)
-        self.schema = source_schema
         self.referent_schema = referent_schema
-        # onupdate, ondelete, deferrable, initially, match and dialect kwargs
-        self.kw = {key: value for key, value in kw.items() if value is not None}
 
     @classmethod
     def create_foreign_key(  # noqa: PLR0917  (Alembic's positional order; scripts use it)
@@ -204,11 +199,8 @@ class CreateCheckConstraintOp(_AddConstraintOp):
         schema: str | None = None,
         **kw: Any,
     ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
+        super().__init__(constraint_name, table_name, schema=schema, **kw)
         self.condition = condition
-        self.schema = schema
-        self.kw = kw
 
     @classmethod
     def create_check_constraint(
@@ -224,14 +216,10 @@ class CreateCheckConstraintOp(_AddConstraintOp):
 
     def to_constraint(self, operations: Operations) -> Constraint:
         """The CheckConstraint, on a stand-in table."""
-        return objects.check_constraint(
-            operations.migration_context.opts,
-            self.constraint_name,
-            self.table_name,
-            self.condition,
-            schema=self.schema,
-            **self.kw,
-        )
+        condition = self.condition
+        text: Any = sa.text(condition) if isinstance(condition, str) else condition
+        check = CheckConstraint(text, name=self.constraint_name, **self.kw)
+        return self._on_table(operations, check)
 
 
 @Operations.register_operation("create_exclude_constraint")
@@ -247,11 +235,8 @@ class CreateExcludeConstraintOp(_AddConstraintOp):
         schema: str | None = None,
         **kw: Any,
     ) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
+        super().__init__(constraint_name, table_name, schema=schema, **kw)
         self.elements = list(elements)
-        self.schema = schema
-        self.kw = kw
 
     @classmethod
     def create_exclude_constraint(
@@ -269,16 +254,9 @@ class CreateExcludeConstraintOp(_AddConstraintOp):
         """The ExcludeConstraint, on a stand-in table."""
         from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
+        exclude = ExcludeConstraint(*self.elements, name=self.constraint_name, **self.kw)
         names = [e[0] for e in self.elements if isinstance(e[0], str)]
-        table = objects.table(
-            operations.migration_context.opts, self.table_name, schema=self.schema
-        )
-        for name in names:
-            if name not in table.c:
-                table.append_column(Column(name, NULLTYPE))
-        constraint = ExcludeConstraint(*self.elements, name=self.constraint_name, **self.kw)
-        table.append_constraint(constraint)
-        return constraint
+        return self._on_table(operations, exclude, names)
 
 
 @Operations.register_operation("drop_constraint")
@@ -353,18 +331,20 @@ class DropConstraintOp(MigrateOperation):
                 remote_cols=["_y"] * max(len(cols), 1),
                 source_schema=self.schema,
             )
-        elif kind == "unique":
-            constraint = objects.unique_constraint(opts, name, self.table_name, cols, self.schema)
-        elif kind == "primary":
-            constraint = objects.primary_key(opts, name, self.table_name, cols, self.schema)
-        elif kind == "check":
-            constraint = objects.check_constraint(
-                opts, name, self.table_name, "1", schema=self.schema
+        elif kind in ("unique", "primary"):
+            kept = (UniqueConstraint if kind == "unique" else PrimaryKeyConstraint)(
+                *cols, name=name
             )
-        else:
-            table = objects.table(opts, self.table_name, schema=self.schema)
-            constraint = Constraint(name=name)
-            table.append_constraint(constraint)
+            constraint = objects.on_table(
+                opts, self.table_name, kept, columns=cols, schema=self.schema
+            )
+        else:  # a CHECK, or a constraint of no stated kind: only its name matters
+            named = (
+                CheckConstraint(sa.text("1"), name=name)
+                if kind == "check"
+                else Constraint(name=name)
+            )
+            constraint = objects.on_table(opts, self.table_name, named, schema=self.schema)
         if name is None:
             derived = naming.name_for(constraint, constraint.table, naming.convention_for(opts))
             if derived is not None:
