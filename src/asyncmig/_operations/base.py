@@ -26,7 +26,7 @@ from ..errors import OperationNotSupported
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-__all__ = ("MigrateOperation", "Operations", "attach")
+__all__ = ("MigrateOperation", "Operations", "TableOperation", "attach")
 
 _OpT = TypeVar("_OpT", bound=type)
 _FnT = TypeVar("_FnT", bound=Callable[..., Any])
@@ -48,6 +48,15 @@ class MigrateOperation:
     def to_diff_tuple(self) -> tuple[Any, ...]:
         """Autogenerate's diff form of the operation."""
         raise NotImplementedError(f"{type(self).__name__} has no diff tuple")
+
+
+class TableOperation(MigrateOperation):
+    """A directive on one table: its name and schema, and options passed on (``kw``)."""
+
+    def __init__(self, table_name: str, *, schema: str | None = None, **kw: Any) -> None:
+        self.table_name = table_name
+        self.schema = schema
+        self.kw = kw
 
 
 class Operations:

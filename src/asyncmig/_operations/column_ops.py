@@ -18,13 +18,13 @@ from sqlalchemy.schema import (
 from ..errors import OperationNotSupported
 from . import objects
 from .alteration import ColumnAlteration, spelled_out, split_options
-from .base import MigrateOperation, Operations
+from .base import MigrateOperation, Operations, TableOperation
 
 __all__ = ("AddColumnOp", "AlterColumnOp", "DropColumnOp")
 
 
 @Operations.register_operation("add_column")
-class AddColumnOp(MigrateOperation):
+class AddColumnOp(TableOperation):
     """``op.add_column(table, Column(...), schema=None, if_not_exists=None)``."""
 
     def __init__(
@@ -36,11 +36,9 @@ class AddColumnOp(MigrateOperation):
         if_not_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        self.table_name = table_name
+        super().__init__(table_name, schema=schema, **kw)  # insert_before/_after (batch only)
         self.column = column
-        self.schema = schema
         self.if_not_exists = if_not_exists
-        self.kw = kw  # insert_before / insert_after (batch only)
 
     @classmethod
     def add_column(
@@ -51,7 +49,7 @@ class AddColumnOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_column")
-class DropColumnOp(MigrateOperation):
+class DropColumnOp(TableOperation):
     """``op.drop_column(table, column, schema=None, if_exists=None)``."""
 
     def __init__(
@@ -63,11 +61,9 @@ class DropColumnOp(MigrateOperation):
         if_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        self.table_name = table_name
+        super().__init__(table_name, schema=schema, **kw)
         self.column_name = column_name
-        self.schema = schema
         self.if_exists = if_exists
-        self.kw = kw
 
     @classmethod
     def drop_column(

@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from ..errors import OperationNotSupported
 from . import naming, objects
-from .base import MigrateOperation, Operations
+from .base import Operations, TableOperation
 
 __all__ = (
     "CreateCheckConstraintOp",
@@ -41,16 +41,14 @@ constraint_kinds: dict[str | None, type[Constraint]] = {
 C = TypeVar("C", bound=Constraint)
 
 
-class _AddConstraintOp(MigrateOperation):
+class _AddConstraintOp(TableOperation):
     """A directive that adds one constraint to a table; subclasses add what it covers."""
 
     def __init__(
         self, constraint_name: str | None, table_name: str, *, schema: str | None, **kw: Any
     ) -> None:
+        super().__init__(table_name, schema=schema, **kw)  # kw: deferrable, dialect kwargs ...
         self.constraint_name = constraint_name
-        self.table_name = table_name
-        self.schema = schema
-        self.kw = kw  # the constraint's own options: deferrable, dialect kwargs ...
 
     def to_constraint(self, operations: Operations) -> Constraint:
         """The constraint this operation adds."""
@@ -260,7 +258,7 @@ class CreateExcludeConstraintOp(_AddConstraintOp):
 
 
 @Operations.register_operation("drop_constraint")
-class DropConstraintOp(MigrateOperation):
+class DropConstraintOp(TableOperation):
     """``op.drop_constraint(name, table, type_=None, schema=None, if_exists=None)``."""
 
     def __init__(
@@ -274,10 +272,9 @@ class DropConstraintOp(MigrateOperation):
         columns: Sequence[str] | None = None,
         referent_table: str | None = None,
     ) -> None:
+        super().__init__(table_name, schema=schema)
         self.constraint_name = constraint_name
-        self.table_name = table_name
         self.constraint_type = type_
-        self.schema = schema
         self.if_exists = if_exists
         self.columns = list(columns or ())
         self.referent_table = referent_table

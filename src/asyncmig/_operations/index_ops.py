@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import NULLTYPE
 
 from . import objects
-from .base import MigrateOperation, Operations
+from .base import MigrateOperation, Operations, TableOperation
 
 __all__ = ("CreateIndexOp", "DropIndexOp")
 
@@ -20,7 +20,7 @@ NO_TABLE_KEY = "asyncmig_no_table"
 
 
 @Operations.register_operation("create_index")
-class CreateIndexOp(MigrateOperation):
+class CreateIndexOp(TableOperation):
     """``op.create_index(name, table, columns, schema=None, unique=False, **dialect_kw)``."""
 
     def __init__(
@@ -34,13 +34,11 @@ class CreateIndexOp(MigrateOperation):
         if_not_exists: bool | None = None,
         **kw: Any,
     ) -> None:
+        super().__init__(table_name, schema=schema, **kw)
         self.index_name = index_name
-        self.table_name = table_name
         self.columns = list(columns)
-        self.schema = schema
         self.unique = unique
         self.if_not_exists = if_not_exists
-        self.kw = kw
 
     @classmethod
     def create_index(

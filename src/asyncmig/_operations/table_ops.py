@@ -10,7 +10,7 @@ from sqlalchemy import Table
 from sqlalchemy.schema import SchemaItem
 
 from . import objects
-from .base import MigrateOperation, Operations
+from .base import MigrateOperation, Operations, TableOperation
 
 __all__ = (
     "BulkInsertOp",
@@ -24,7 +24,7 @@ __all__ = (
 
 
 @Operations.register_operation("create_table")
-class CreateTableOp(MigrateOperation):
+class CreateTableOp(TableOperation):
     """``op.create_table(name, *columns_and_constraints, schema=None, **kw)``."""
 
     def __init__(
@@ -36,11 +36,9 @@ class CreateTableOp(MigrateOperation):
         if_not_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        self.table_name = table_name
+        super().__init__(table_name, schema=schema, **kw)
         self.columns = list(columns)
-        self.schema = schema
         self.if_not_exists = if_not_exists
-        self.kw = kw
 
     @classmethod
     def create_table(
@@ -56,7 +54,7 @@ class CreateTableOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_table")
-class DropTableOp(MigrateOperation):
+class DropTableOp(TableOperation):
     """``op.drop_table(name, schema=None, if_exists=None)``."""
 
     def __init__(
@@ -67,10 +65,8 @@ class DropTableOp(MigrateOperation):
         if_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        self.table_name = table_name
-        self.schema = schema
+        super().__init__(table_name, schema=schema, **kw)
         self.if_exists = if_exists
-        self.kw = kw
 
     @classmethod
     def drop_table(cls, operations: Operations, table_name: str, **kw: Any) -> None:
@@ -79,13 +75,12 @@ class DropTableOp(MigrateOperation):
 
 
 @Operations.register_operation("rename_table")
-class RenameTableOp(MigrateOperation):
+class RenameTableOp(TableOperation):
     """``op.rename_table(old, new, schema=None)``."""
 
     def __init__(self, old_table_name: str, new_table_name: str, schema: str | None = None):
-        self.table_name = old_table_name
+        super().__init__(old_table_name, schema=schema)
         self.new_table_name = new_table_name
-        self.schema = schema
 
     @classmethod
     def rename_table(
@@ -100,7 +95,7 @@ class RenameTableOp(MigrateOperation):
 
 
 @Operations.register_operation("create_table_comment")
-class CreateTableCommentOp(MigrateOperation):
+class CreateTableCommentOp(TableOperation):
     """``op.create_table_comment(table, comment, existing_comment=None, schema=None)``."""
 
     def __init__(
@@ -111,9 +106,8 @@ class CreateTableCommentOp(MigrateOperation):
         schema: str | None = None,
         existing_comment: str | None = None,
     ) -> None:
-        self.table_name = table_name
+        super().__init__(table_name, schema=schema)
         self.comment = comment
-        self.schema = schema
         self.existing_comment = existing_comment
 
     @classmethod
@@ -125,14 +119,13 @@ class CreateTableCommentOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_table_comment")
-class DropTableCommentOp(MigrateOperation):
+class DropTableCommentOp(TableOperation):
     """``op.drop_table_comment(table, existing_comment=None, schema=None)``."""
 
     def __init__(
         self, table_name: str, *, schema: str | None = None, existing_comment: str | None = None
     ) -> None:
-        self.table_name = table_name
-        self.schema = schema
+        super().__init__(table_name, schema=schema)
         self.existing_comment = existing_comment
 
     @classmethod
