@@ -100,6 +100,12 @@ def _name(item: Constraint | Index) -> str | None:
     return str(name)
 
 
+def _index_spec(index: Index) -> IndexSpec:
+    """What the new table needs of `index`: its columns by name, expressions as they are."""
+    columns = [e.name if isinstance(e, Column) else e for e in index.expressions]
+    return IndexSpec(_name(index), columns, bool(index.unique), dict(index.dialect_kwargs))
+
+
 def _server_default(column: Column[Any]) -> Any:
     default = column.server_default
     if isinstance(default, DefaultClause):
@@ -206,15 +212,9 @@ class TableModel:
         for column in table.columns:
             for constraint in column.constraints:
                 self.add_constraint(constraint)
-        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
-            self.indexes.append(
-                IndexSpec(
-                    _name(index),
-                    [e.name if isinstance(e, Column) else e for e in index.expressions],
-                    bool(index.unique),
-                    dict(index.dialect_kwargs),
-                )
-            )
+        self.indexes.extend(
+            _index_spec(index) for index in sorted(table.indexes, key=lambda ix: str(ix.name))
+        )
 
     def add_constraint(self, constraint: Constraint) -> None:
         """Take over one constraint; a named one replaces any constraint of that name."""
@@ -291,15 +291,7 @@ class TableModel:
         elif isinstance(operation, DropConstraintOp):
             self._drop_constraint(operation, operations)
         elif isinstance(operation, CreateIndexOp):
-            index = operation.to_index(operations)
-            self.indexes.append(
-                IndexSpec(
-                    _name(index),
-                    [e.name if isinstance(e, Column) else e for e in index.expressions],
-                    bool(index.unique),
-                    dict(index.dialect_kwargs),
-                )
-            )
+            self.indexes.append(_index_spec(operation.to_index(operations)))
         elif isinstance(operation, DropIndexOp):
             self._drop_index(operation.index_name)
         elif isinstance(operation, CreateTableCommentOp):
