@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from functools import cached_property
 
 from .. import errors
@@ -204,24 +204,45 @@ class Graph:
 
     # -- traversals -----------------------------------------------------------
 
-    def walk(self, starts: Iterable[str], step: Callable[[str], Iterable[str]]) -> set[str]:
-        """Everything reachable from `starts` (inclusive) through `step`."""
+    def walk(
+        self, starts: Iterable[str], step: Callable[[str], Iterable[str]], *, checked: bool = False
+    ) -> set[str]:
+        """Everything reachable from `starts` (inclusive) through `step`.
+
+        `checked`: fail when one start is reachable from another (Alembic's "overlaps").
+        """
+        starts = list(starts)
+        wanted = set(starts) if checked else set()
         seen: set[str] = set()
-        todo = list(starts)
-        while todo:
-            rid = todo.pop()
-            if rid not in seen:
-                seen.add(rid)
-                todo.extend(step(rid))
+        for start in starts:
+            todo = [start]
+            while todo:
+                rid = todo.pop()
+                if rid != start and rid in wanted:
+                    raise errors.DependencyError(
+                        f"revisions {start} and {rid} overlap: one lies on the other's "
+                        f"line; name only the later one"
+                    )
+                if rid not in seen:
+                    seen.add(rid)
+                    todo.extend(step(rid))
         return seen
 
-    def ancestors(self, starts: Iterable[str], *, deps: bool = True) -> set[str]:
-        """`starts` and everything below them."""
-        return self.walk(starts, self.all_down if deps else self.parents.__getitem__)
+    def ancestors(
+        self, starts: Iterable[str], *, deps: bool = True, checked: bool = False
+    ) -> set[str]:
+        """`starts` and everything below them (`checked`: none may lie below another)."""
+        return self.walk(
+            starts, self.all_down if deps else self.parents.__getitem__, checked=checked
+        )
 
-    def descendants(self, starts: Iterable[str], *, deps: bool = True) -> set[str]:
-        """`starts` and everything above them."""
-        return self.walk(starts, self.all_up if deps else self.children.__getitem__)
+    def descendants(
+        self, starts: Iterable[str], *, deps: bool = True, checked: bool = False
+    ) -> set[str]:
+        """`starts` and everything above them (`checked`: none may lie above another)."""
+        return self.walk(
+            starts, self.all_up if deps else self.children.__getitem__, checked=checked
+        )
 
     def is_ancestor(
         self,
@@ -254,33 +275,6 @@ class Graph:
                     seen.add(parent)
                     todo.append(parent)
         return False
-
-    def ancestors_checked(self, starts: Sequence[str], *, deps: bool = True) -> set[str]:
-        """`ancestors`, failing when one start lies below another (Alembic's 'overlaps')."""
-        return self._walk_checked(starts, self.all_down if deps else self.parents.__getitem__)
-
-    def descendants_checked(self, starts: Sequence[str], *, deps: bool = True) -> set[str]:
-        """`descendants`, failing when one start lies above another."""
-        return self._walk_checked(starts, self.all_up if deps else self.children.__getitem__)
-
-    def _walk_checked(
-        self, starts: Sequence[str], step: Callable[[str], Iterable[str]]
-    ) -> set[str]:
-        wanted = set(starts)
-        seen: set[str] = set()
-        for start in starts:
-            todo = [start]
-            while todo:
-                rid = todo.pop()
-                if rid != start and rid in wanted:
-                    raise errors.DependencyError(
-                        f"revisions {start} and {rid} overlap: one lies on the other's "
-                        f"line; name only the later one"
-                    )
-                if rid not in seen:
-                    seen.add(rid)
-                    todo.extend(step(rid))
-        return seen
 
     def lineage(self, revisions: Collection[str], *, deps: bool = False) -> set[str]:
         """Every revision above or below any of `revisions` (they share its lineage)."""

@@ -57,8 +57,8 @@ class Planner:
         if len(start) == 1 and "@" in start[0]:
             # An offline range 'label@...:end' keeps to that branch, as Alembic does.
             targets = self._on_branch(start[0], targets)
-        needed = self.graph.ancestors_checked(targets)
-        needed -= self.graph.ancestors_checked(cur)
+        needed = self.graph.ancestors(targets, checked=True)
+        needed -= self.graph.ancestors(cur, checked=True)
         order = newest_first(self.graph, needed, targets)[::-1]
         rows = Rows(self.graph, cur)
         return [Step("upgrade", *rows.upgrade(rid), script=self.graph.revs[rid]) for rid in order]
@@ -167,7 +167,7 @@ class Planner:
             lows = (found,) if found else ()
         if isinstance(lower, str) and "@" in lower:
             targets = self._on_branch(lower, targets)
-        needed = self.graph.ancestors_checked(targets)
+        needed = self.graph.ancestors(targets, checked=True)
         outside = [r for r in lows if r not in needed]
         if outside:
             shown = upper if isinstance(upper, str) else ", ".join(upper)
@@ -175,10 +175,10 @@ class Planner:
                 f"revision {', '.join(outside)} is not below {shown}: a range runs from an "
                 "older revision to a newer one on the same line"
             )
-        needed -= self.graph.ancestors_checked(lows)
+        needed -= self.graph.ancestors(lows, checked=True)
         needed.update(lows)
         if lows:
-            needed &= self.graph.descendants_checked(lows, deps=False)
+            needed &= self.graph.descendants(lows, deps=False, checked=True)
         return newest_first(self.graph, needed, targets)
 
     def _names(self, names: str | tuple[str, ...]) -> tuple[str, ...]:
