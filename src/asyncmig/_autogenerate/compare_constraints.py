@@ -275,6 +275,16 @@ def _foreign_keys(
     removed: list[Diff] = []
     added: list[Diff] = []
     seen: set[Any] = set()
+
+    def dropped(fk: ForeignKeyConstraint, unnamed: str) -> bool:
+        """Whether `fk` is dropped; one with no name cannot be: note `unnamed` about it."""
+        if constraint_name(fk) is None:
+            where = f"{_where(schema, table)} ({', '.join(_columns(fk))})"
+            ctx.notes.append(unnamed.format(where=where))
+            return False
+        removed.append(_fk_diff(ctx, RemoveForeignKey, schema, table, fk))
+        return True
+
     for fk in _of_type(model, ForeignKeyConstraint):
         sig = (_columns(fk), fk_referent(ctx, fk))
         seen.add(sig)
@@ -283,27 +293,22 @@ def _foreign_keys(
             continue
         if not ctx.object_included(fk, constraint_name(fk), "foreign_key_constraint", False, other):
             continue
-        if other is not None:
-            if constraint_name(other) is None:
-                ctx.notes.append(
-                    f"foreign key on {_where(schema, table)} ({', '.join(sig[0])}) changed options "
-                    "but has no name in the database: recreate it by hand"
-                )
-                continue
-            removed.append(_fk_diff(ctx, RemoveForeignKey, schema, table, other))
-        added.append(_fk_diff(ctx, AddForeignKey, schema, table, fk))
-    for sig, fk in by_sig.items():
-        if sig in seen or not ctx.object_included(
-            fk, constraint_name(fk), "foreign_key_constraint", True, None
+        if other is not None and not dropped(
+            other,
+            "foreign key on {where} changed options but has no name in the database: "
+            "recreate it by hand",
         ):
             continue
-        if constraint_name(fk) is None:
-            ctx.notes.append(
-                f"unnamed foreign key on {_where(schema, table)} ({', '.join(sig[0])}) is not in "
-                "the models; it cannot be dropped by name: drop it by hand if unwanted"
+        added.append(_fk_diff(ctx, AddForeignKey, schema, table, fk))
+    for sig, fk in by_sig.items():
+        if sig not in seen and ctx.object_included(
+            fk, constraint_name(fk), "foreign_key_constraint", True, None
+        ):
+            dropped(
+                fk,
+                "unnamed foreign key on {where} is not in the models; it cannot be dropped by "
+                "name: drop it by hand if unwanted",
             )
-            continue
-        removed.append(_fk_diff(ctx, RemoveForeignKey, schema, table, fk))
     return removed + added
 
 
