@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = ("LintFinding", "LintReport")
@@ -30,19 +30,7 @@ class LintFinding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "database": self.database,
-            "revision": self.revision,
-            "path": self.path,
-            "line": self.line,
-            "message": self.message,
-            "reason": self.reason,
-            "fix": self.fix,
-            "statement": self.statement,
-            "suppressed": self.suppressed,
-        }
+        return asdict(self)  # every field, in order: each is JSON-ready
 
 
 @dataclass(slots=True)
