@@ -66,6 +66,11 @@ class Diff:
         """A one-line description for people."""
         raise NotImplementedError
 
+    @property
+    def _verb(self) -> str:
+        """``add``, ``remove`` or ``modify``: how the kind begins."""
+        return self.kind.partition("_")[0]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (``kind`` plus the compared fields)."""
         data: dict[str, Any] = {"kind": self.kind}
@@ -90,27 +95,26 @@ class TableDiff(Diff):
 
 
 @dataclass(frozen=True)
-class AddTable(TableDiff):
-    """A model table the database lacks."""
-
-    kind: ClassVar[str] = "add_table"
+class _TableChange(TableDiff):
     table_obj: Table = field(compare=False, repr=False)
 
     def describe(self) -> str:
-        """Say which table is added."""
-        return f"add table {self.where}"
+        """Say which table is added or removed."""
+        return f"{self._verb} table {self.where}"
 
 
 @dataclass(frozen=True)
-class RemoveTable(TableDiff):
+class AddTable(_TableChange):
+    """A model table the database lacks."""
+
+    kind: ClassVar[str] = "add_table"
+
+
+@dataclass(frozen=True)
+class RemoveTable(_TableChange):
     """A database table no model declares."""
 
     kind: ClassVar[str] = "remove_table"
-    table_obj: Table = field(compare=False, repr=False)
-
-    def describe(self) -> str:
-        """Say which table is removed."""
-        return f"remove table {self.where}"
 
 
 @dataclass(frozen=True)
@@ -121,27 +125,26 @@ class ColumnDiff(TableDiff):
 
 
 @dataclass(frozen=True)
-class AddColumn(ColumnDiff):
-    """A model column the database table lacks."""
-
-    kind: ClassVar[str] = "add_column"
+class _ColumnChange(ColumnDiff):
     column_obj: Column[Any] = field(compare=False, repr=False)
 
     def describe(self) -> str:
-        """Say which column is added."""
-        return f"add column {self.where}.{self.column}"
+        """Say which column is added or removed."""
+        return f"{self._verb} column {self.where}.{self.column}"
 
 
 @dataclass(frozen=True)
-class RemoveColumn(ColumnDiff):
+class AddColumn(_ColumnChange):
+    """A model column the database table lacks."""
+
+    kind: ClassVar[str] = "add_column"
+
+
+@dataclass(frozen=True)
+class RemoveColumn(_ColumnChange):
     """A database column the model table lacks."""
 
     kind: ClassVar[str] = "remove_column"
-    column_obj: Column[Any] = field(compare=False, repr=False)
-
-    def describe(self) -> str:
-        """Say which column is removed."""
-        return f"remove column {self.where}.{self.column}"
 
 
 @dataclass(frozen=True)
@@ -249,103 +252,97 @@ class _NamedDiff(TableDiff):
 
 
 @dataclass(frozen=True)
-class AddIndex(_NamedDiff):
+class _IndexChange(_NamedDiff):
+    unique: bool = False
+    index: Index = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
+
+    def describe(self) -> str:
+        """Say which index is added or removed."""
+        return f"{self._verb} " + self._label("unique index" if self.unique else "index")
+
+
+@dataclass(frozen=True)
+class AddIndex(_IndexChange):
     """A model index the database lacks (or that changed: remove + add)."""
 
     kind: ClassVar[str] = "add_index"
-    unique: bool = False
-    index: Index = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which index is added."""
-        return "add " + self._label("unique index" if self.unique else "index")
 
 
 @dataclass(frozen=True)
-class RemoveIndex(_NamedDiff):
+class RemoveIndex(_IndexChange):
     """A database index the model lacks."""
 
     kind: ClassVar[str] = "remove_index"
-    unique: bool = False
-    index: Index = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which index is removed."""
-        return "remove " + self._label("unique index" if self.unique else "index")
 
 
 @dataclass(frozen=True)
-class AddUnique(_NamedDiff):
+class _UniqueChange(_NamedDiff):
+    constraint: UniqueConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
+
+    def describe(self) -> str:
+        """Say which unique constraint is added or removed."""
+        return f"{self._verb} " + self._label("unique constraint")
+
+
+@dataclass(frozen=True)
+class AddUnique(_UniqueChange):
     """A model unique constraint the database lacks."""
 
     kind: ClassVar[str] = "add_unique_constraint"
-    constraint: UniqueConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which unique constraint is added."""
-        return "add " + self._label("unique constraint")
 
 
 @dataclass(frozen=True)
-class RemoveUnique(_NamedDiff):
+class RemoveUnique(_UniqueChange):
     """A database unique constraint the model lacks."""
 
     kind: ClassVar[str] = "remove_unique_constraint"
-    constraint: UniqueConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which unique constraint is removed."""
-        return "remove " + self._label("unique constraint")
 
 
 @dataclass(frozen=True)
-class AddForeignKey(_NamedDiff):
+class _ForeignKeyChange(_NamedDiff):
+    referent: str = ""
+    constraint: ForeignKeyConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
+
+    def describe(self) -> str:
+        """Say which foreign key is added or removed."""
+        return f"{self._verb} " + self._label("foreign key") + f" -> {self.referent}"
+
+
+@dataclass(frozen=True)
+class AddForeignKey(_ForeignKeyChange):
     """A model foreign key the database lacks (or whose options changed)."""
 
     kind: ClassVar[str] = "add_fk"
-    referent: str = ""
-    constraint: ForeignKeyConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which foreign key is added."""
-        return "add " + self._label("foreign key") + f" -> {self.referent}"
 
 
 @dataclass(frozen=True)
-class RemoveForeignKey(_NamedDiff):
+class RemoveForeignKey(_ForeignKeyChange):
     """A database foreign key the model lacks."""
 
     kind: ClassVar[str] = "remove_fk"
-    referent: str = ""
-    constraint: ForeignKeyConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which foreign key is removed."""
-        return "remove " + self._label("foreign key") + f" -> {self.referent}"
 
 
 @dataclass(frozen=True)
-class AddCheck(_NamedDiff):
+class _CheckChange(_NamedDiff):
+    constraint: CheckConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
+
+    def describe(self) -> str:
+        """Say which check constraint is added or removed."""
+        return f"{self._verb} check constraint {self.name} on {self.where}"
+
+
+@dataclass(frozen=True)
+class AddCheck(_CheckChange):
     """A named model check constraint the database lacks."""
 
     kind: ClassVar[str] = "add_check_constraint"
-    constraint: CheckConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which check constraint is added."""
-        return f"add check constraint {self.name} on {self.where}"
 
 
 @dataclass(frozen=True)
-class RemoveCheck(_NamedDiff):
+class RemoveCheck(_CheckChange):
     """A named database check constraint the model lacks."""
 
     kind: ClassVar[str] = "remove_check_constraint"
-    constraint: CheckConstraint = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # always given
-
-    def describe(self) -> str:
-        """Say which check constraint is removed."""
-        return f"remove check constraint {self.name} on {self.where}"
 
 
 @dataclass(frozen=True)
@@ -354,6 +351,10 @@ class _EnumDiff(Diff):
     name: str
     values: tuple[str, ...]
 
+    def describe(self) -> str:
+        """Say which enum type is created or dropped."""
+        return f"{self._verb} enum {_qualified(self.schema, self.name)} ({', '.join(self.values)})"
+
 
 @dataclass(frozen=True)
 class AddEnum(_EnumDiff):
@@ -361,20 +362,12 @@ class AddEnum(_EnumDiff):
 
     kind: ClassVar[str] = "add_enum"
 
-    def describe(self) -> str:
-        """Say which enum type is created."""
-        return f"add enum {_qualified(self.schema, self.name)} ({', '.join(self.values)})"
-
 
 @dataclass(frozen=True)
 class RemoveEnum(_EnumDiff):
     """A named enum type (PostgreSQL) only removed tables or columns used."""
 
     kind: ClassVar[str] = "remove_enum"
-
-    def describe(self) -> str:
-        """Say which enum type is dropped."""
-        return f"remove enum {_qualified(self.schema, self.name)} ({', '.join(self.values)})"
 
 
 @dataclass(frozen=True)
