@@ -24,6 +24,9 @@ import inspect as _inspect
 
 from . import errors as errors
 from ._commands.autogen import check as check
+from ._commands.checksums import applied_history as applied_history
+from ._commands.checksums import repair as repair
+from ._commands.checksums import validate as validate
 from ._commands.database import current as current
 from ._commands.database import downgrade as downgrade
 from ._commands.database import ensure_version as ensure_version
@@ -50,12 +53,16 @@ from ._proxy import context as context
 from ._proxy import op as op
 from ._reports import AutogenRevision as AutogenRevision
 from ._reports import CheckReport as CheckReport
+from ._reports import ChecksumProblem as ChecksumProblem
 from ._reports import DatabaseReport as DatabaseReport
 from ._reports import Difference as Difference
+from ._reports import LedgerEntry as LedgerEntry
+from ._reports import RepairReport as RepairReport
 from ._reports import RevisionInfo as RevisionInfo
 from ._reports import RunReport as RunReport
 from ._reports import StepReport as StepReport
 from ._reports import TemplateInfo as TemplateInfo
+from ._reports import ValidateReport as ValidateReport
 
 __all__ = (
     # database commands
@@ -67,6 +74,9 @@ __all__ = (
     "is_at_head",
     "wait_for_head",
     "check",
+    "validate",
+    "repair",
+    "applied_history",
     "lint",
     "Migrator",
     # script commands
@@ -90,6 +100,10 @@ __all__ = (
     "CheckReport",
     "Difference",
     "AutogenRevision",
+    "ValidateReport",
+    "ChecksumProblem",
+    "RepairReport",
+    "LedgerEntry",
     "LintReport",
     "LintFinding",
     # inside migration scripts

@@ -18,11 +18,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from ._commands import autogen as autogen_commands
+from ._commands import checksums as checksum_commands
 from ._commands import database as db_commands
 from ._commands import lint as lint_commands
 from ._commands import scripts as script_commands
 from ._config import Config, parse_x_arguments
-from ._reports import DatabaseReport, RevisionInfo, RunReport, StepReport
+from ._reports import DatabaseReport, LedgerEntry, RevisionInfo, RunReport, StepReport
 from .errors import AsyncmigError, CommandError
 
 # A handler returns its exit status, or an awaitable of it that main() runs under anyio.
@@ -295,6 +296,8 @@ def _branches(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int | Awaitable[int]:
+    if args.applied:
+        return _history_applied(args)
     if args.indicate_current or script_commands.needs_current(args.rev_range):
         return _history_with_current(args)
     infos = script_commands.list_history(
@@ -436,6 +439,82 @@ def _check_heads(
             "right, record where the database really is with `asyncmig stamp <revision>`"
         )
     raise CommandError(f"not at head: {', '.join(behind)}; run `asyncmig upgrade head`")
+
+
+# -- the applied-history ledger ------------------------------------------------------------
+
+
+def _ledger_line(entry: LedgerEntry) -> str:
+    when = entry.applied_at.strftime("%Y-%m-%d %H:%M:%S") + "Z"
+    status = "ok" if entry.success else "FAILED"
+    took = f"{entry.duration_ms} ms" if entry.duration_ms is not None else "-"
+    digest = f"sha256 {entry.checksum[:12]}" if entry.checksum else "-"
+    who = f"by {entry.db_user or '-'} ({entry.os_user or '-'})"
+    version = f"asyncmig {entry.asyncmig_version or '?'}"
+    return "  ".join(
+        (when, f"{entry.direction:<9}", entry.revision, status, took, digest, who, version)
+    )
+
+
+async def _history_applied(args: argparse.Namespace) -> int:
+    if args.rev_range or args.indicate_current:
+        args.command_parser.error("--applied shows the ledger; it takes no -r or -i")
+    found = await checksum_commands.applied_history(_load_config(args), databases=args.db or None)
+    if args.json:
+        _print_json({key: [entry.to_dict() for entry in rows] for key, rows in found.items()})
+        return 0
+    prefix = len(found) > 1 or set(found) != {"main"}
+    for key, rows in found.items():
+        lines = [_ledger_line(entry) for entry in rows] or ["no ledger rows yet"]
+        for line in lines:
+            print(_where(key, line) if prefix else line)
+    return 0
+
+
+async def _validate(args: argparse.Namespace) -> int:
+    report = await checksum_commands.validate(_load_config(args), databases=args.db or None)
+    if args.json:
+        _print_json(report.to_dict())
+    elif not args.quiet:
+        for key in report.revisions:
+            checked, unrecorded = len(report.checked[key]), len(report.unrecorded[key])
+            line = f"{checked} applied script(s) match their checksum"
+            if unrecorded:
+                line += f"; {unrecorded} applied before the ledger (nothing to compare)"
+            print(_where(key, line))
+            for note in report.notes.get(key, ()):
+                print(_where(key, f"note: {note}"))
+        for problem in report.problems:
+            print(_where(problem.database, problem.describe()))
+    if report.ok:
+        return 0
+    named = ", ".join(dict.fromkeys(p.path or p.revision for p in report.problems))
+    print(
+        f"asyncmig: error: {len(report.problems)} applied migration script(s) edited or "
+        f"missing ({named}); restore a missing one, and run `asyncmig repair --accept "
+        "<revision>` after checking an edit",
+        file=sys.stderr,
+    )
+    return 1
+
+
+async def _repair(args: argparse.Namespace) -> int:
+    if not args.accept:
+        args.command_parser.error("say what to repair: --accept REV")
+    report = await checksum_commands.repair(
+        _load_config(args), accept=args.accept, databases=args.db or None
+    )
+    if args.json:
+        _print_json(report.to_dict())
+    elif not args.quiet:
+        for entry in report.accepted:
+            digest = entry.checksum[:12] if entry.checksum else "-"
+            line = f"accepted {entry.revision} as its script is now (sha256 {digest})"
+            print(_where(entry.database, line))
+        for key, notes in report.notes.items():
+            for note in notes:
+                print(_where(key, f"note: {note}"))
+    return 0
 
 
 # -- lint ---------------------------------------------------------------------------------
@@ -722,6 +801,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument(
         "-i", "--indicate-current", action="store_true", help="mark the current revisions"
     )
+    cmd.add_argument(
+        "--applied",
+        action="store_true",
+        help="show each database's applied-history ledger (what ran, when, by whom)",
+    )
     _add_json(cmd)
 
     cmd = command("show", script_commands.show, _show)
@@ -766,6 +850,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(cmd)
 
     cmd = command("check", autogen_commands.check, _check)
+    _add_json(cmd)
+
+    cmd = command("validate", checksum_commands.validate, _validate)
+    _add_json(cmd)
+
+    cmd = command("repair", checksum_commands.repair, _repair)
+    cmd.add_argument(
+        "--accept",
+        action="append",
+        metavar="REV",
+        help="record the checksum REV's script has now, after checking its edit (repeatable)",
+    )
     _add_json(cmd)
 
     cmd = command("test-history", _test_history, _test_history, "test_history")

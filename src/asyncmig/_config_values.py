@@ -64,6 +64,7 @@ MAIN_KEYS = (
     "migration_statement_timeout",
     "target_metadata",
     "naming_convention",
+    "validate_on_migrate",
     "databases",
     "schemas",
     "schemas_query",

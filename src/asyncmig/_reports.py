@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from .errors import AsyncmigError
@@ -209,3 +210,118 @@ class AutogenRevision(RevisionInfo):
         data["differences"] = [diff.to_dict() for diff in self.differences]
         data["notes"] = {name: list(notes) for name, notes in self.notes.items() if notes}
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One row of a database's applied-history ledger (``history --applied``)."""
+
+    database: str  # ``database`` or ``database:schema``
+    id: int
+    revision: str  # a stamp names its revisions as reports do ("a1, b2", or "base")
+    direction: str  # upgrade, downgrade, stamp, baseline (applied before the ledger), accept
+    checksum: str | None  # sha256 of the script, line endings normalised; None: no script
+    script: str | None  # the script file, relative to the script location
+    db_user: str | None  # the database role (None on SQLite)
+    os_user: str | None
+    applied_at: datetime  # UTC
+    duration_ms: int | None
+    success: bool
+    asyncmig_version: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "id": self.id,
+            "revision": self.revision,
+            "direction": self.direction,
+            "checksum": self.checksum,
+            "script": self.script,
+            "db_user": self.db_user,
+            "os_user": self.os_user,
+            "applied_at": self.applied_at.isoformat(),
+            "duration_ms": self.duration_ms,
+            "success": self.success,
+            "asyncmig_version": self.asyncmig_version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ChecksumProblem:
+    """An applied script that is no longer what ran: edited since, or gone."""
+
+    database: str  # ``database`` or ``database:schema``
+    revision: str
+    kind: Literal["edited", "missing"]
+    path: str | None  # the script file (None: not known)
+    recorded: str | None  # the checksum the ledger recorded
+    actual: str | None  # the file's checksum now (None: missing)
+
+    def describe(self) -> str:
+        """One line for people."""
+        where = self.path or "(its path was not recorded)"
+        if self.kind == "missing":
+            return f"revision {self.revision} is applied but its script {where} is missing"
+        return (
+            f"revision {self.revision}: {where} was edited after it was applied "
+            f"(recorded {_short(self.recorded)}, now {_short(self.actual)})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "revision": self.revision,
+            "kind": self.kind,
+            "path": self.path,
+            "recorded": self.recorded,
+            "actual": self.actual,
+        }
+
+
+def _short(checksum: str | None) -> str:
+    return f"sha256 {checksum[:12]}" if checksum else "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateReport:
+    """What ``validate`` found: each applied script compared with the checksum it ran with."""
+
+    revisions: dict[str, tuple[str, ...]]  # the current heads of each database (or schema)
+    checked: dict[str, tuple[str, ...]]  # revisions compared with a recorded checksum
+    unrecorded: dict[str, tuple[str, ...]]  # applied before the ledger (or stamped): not compared
+    problems: tuple[ChecksumProblem, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no applied script was edited or is missing."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "databases": {
+                name: {
+                    "revisions": list(revs),
+                    "checked": list(self.checked.get(name, ())),
+                    "unrecorded": list(self.unrecorded.get(name, ())),
+                    "notes": list(self.notes.get(name, ())),
+                }
+                for name, revs in self.revisions.items()
+            },
+            "problems": [problem.to_dict() for problem in self.problems],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    """What ``repair`` recorded: one ``accept`` row per database that has the revision applied."""
+
+    accepted: tuple[LedgerEntry, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # e.g. not applied there
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": [entry.to_dict() for entry in self.accepted],
+            "notes": {name: list(notes) for name, notes in self.notes.items() if notes},
+        }

@@ -248,11 +248,12 @@ async def test_stamp_purge_and_ensure_version(tmp_path: Path, sqlite_url: str) -
     async with asyncmig.Migrator(config) as migrator:
         report = await migrator.ensure_version()
         assert report.ok
-        assert await tables(sqlite_url) == {"asyncmig_version"}
+        assert await tables(sqlite_url) == {"asyncmig_version", "asyncmig_version_ledger"}
         assert await migrator.current() == {"main": ()}
         await migrator.stamp("b2")
         assert await migrator.current() == {"main": ("b2",)}
-        assert await tables(sqlite_url) == {"asyncmig_version"}  # nothing ran
+        # nothing ran
+        assert await tables(sqlite_url) == {"asyncmig_version", "asyncmig_version_ledger"}
         await execute(sqlite_url, "UPDATE asyncmig_version SET version_num = 'zz9'")
         with pytest.raises(AsyncmigError, match="zz9"):
             await migrator.stamp("a1")

@@ -191,7 +191,11 @@ async def test_include_object_and_server_default_switch(tmp_path: Path, sqlite_u
     config = project(tmp_path, sqlite_url, env=env)
     await autogen.autogenerate_revision(config, "one")
     await db_commands.upgrade(config)
-    assert await table_names(sqlite_url) == {"account", "asyncmig_version"}
+    assert await table_names(sqlite_url) == {
+        "account",
+        "asyncmig_version",
+        "asyncmig_version_ledger",
+    }
     env_path = tmp_path / "migrations" / "env.py"
     models = env_path.read_text().replace('DefaultClause("x")', 'DefaultClause("y")')
     # a second location, so the changed env.py is imported afresh
@@ -305,8 +309,16 @@ async def test_multidb_one_script_per_database_functions(tmp_path: Path) -> None
     assert "first_only" in upgrade_one
     assert "second_only" not in upgrade_one
     await db_commands.upgrade(config)
-    assert await table_names(urls["one"]) == {"first_only", "asyncmig_version"}
-    assert await table_names(urls["two"]) == {"second_only", "asyncmig_version"}
+    assert await table_names(urls["one"]) == {
+        "first_only",
+        "asyncmig_version",
+        "asyncmig_version_ledger",
+    }
+    assert await table_names(urls["two"]) == {
+        "second_only",
+        "asyncmig_version",
+        "asyncmig_version_ledger",
+    }
     assert (await autogen.check(config)).ok
 
 

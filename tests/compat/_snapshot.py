@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Inspector
 
 VERSION_TABLE = "alembic_version"
+# asyncmig's applied-history ledger beside it (and its id sequence): intended, never compared.
+LEDGER_TABLE = f"{VERSION_TABLE}_ledger"
 _PG_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast"}
 _SPACE = re.compile(r"\s+")
 # Inside brackets a space carries no meaning: "( a )" and "(a)" are one text.
@@ -84,6 +86,7 @@ def _schema(conn: Connection, inspector: Inspector, schema: str | None) -> dict[
     tables = {
         name: _table(conn, inspector, name, schema)
         for name in sorted(inspector.get_table_names(schema=schema))
+        if name != LEDGER_TABLE
     }
     found: dict[str, Any] = {
         "tables": tables,
@@ -96,7 +99,11 @@ def _schema(conn: Connection, inspector: Inspector, schema: str | None) -> dict[
             if enum.get("visible", True) or schema is not None
         }
     if dialect.supports_sequences:
-        found["sequences"] = sorted(inspector.get_sequence_names(schema=schema))
+        found["sequences"] = sorted(
+            name
+            for name in inspector.get_sequence_names(schema=schema)
+            if not name.startswith(LEDGER_TABLE)
+        )
     return found
 
 
@@ -198,6 +205,8 @@ def _sqlite_master(conn: Connection) -> dict[str, str | None]:
     )
     found = {}
     for kind, name, sql in rows:
+        if name == LEDGER_TABLE:
+            continue
         text = normalise_sql(sql)
         found[f"{kind} {name}"] = _constraints_sorted(text) if kind == "table" and text else text
     return found

@@ -56,7 +56,12 @@ async def test_postgresql_schemas_each_get_their_tables(
     ]
     assert {step.schema for step in report.steps} == {"t1", "t2"}
     for schema in ("t1", "t2"):
-        assert await _pg_tables(postgresql_url, schema) == {"t_r1", "t_r2", "asyncmig_version"}
+        assert await _pg_tables(postgresql_url, schema) == {
+            "t_r1",
+            "t_r2",
+            "asyncmig_version",
+            "asyncmig_version_ledger",
+        }
     assert await _pg_tables(postgresql_url, "public") == set()
     assert await commands.current(config) == {"main:t1": ("r3",), "main:t2": ("r3",)}
     from sqlalchemy import text
@@ -72,7 +77,11 @@ async def test_postgresql_schemas_each_get_their_tables(
                 assert path == '"$user", public'
     finally:
         await engine.dispose()
-    assert await _pg_tables(postgresql_url, "t2") == {"t_r1", "asyncmig_version"}
+    assert await _pg_tables(postgresql_url, "t2") == {
+        "t_r1",
+        "asyncmig_version",
+        "asyncmig_version_ledger",
+    }
 
 
 async def test_postgresql_schemas_from_a_query(tmp_path: Path, postgresql_url: str) -> None:
@@ -89,7 +98,11 @@ async def test_postgresql_schemas_from_a_query(tmp_path: Path, postgresql_url: s
     report = await commands.upgrade(config)
     assert [db.target for db in report.databases] == ["main:tenant_a", "main:tenant_b"]
     assert await _pg_tables(postgresql_url, "other") == set()
-    assert await _pg_tables(postgresql_url, "tenant_b") == {"t_r1", "asyncmig_version"}
+    assert await _pg_tables(postgresql_url, "tenant_b") == {
+        "t_r1",
+        "asyncmig_version",
+        "asyncmig_version_ledger",
+    }
 
 
 async def test_failing_schema_query_fails_only_its_database(
@@ -185,5 +198,5 @@ async def test_mariadb_schemas_are_databases(
             "SELECT table_name FROM information_schema.tables "
             f"WHERE table_schema = '{name}' ORDER BY table_name",
         )
-        assert [row[0] for row in rows] == ["asyncmig_version", "t_r1"]
+        assert [row[0] for row in rows] == ["asyncmig_version", "asyncmig_version_ledger", "t_r1"]
     assert await query(url, "SELECT DATABASE()") == [(url.rsplit("/", 1)[1],)]

@@ -46,7 +46,7 @@ async def test_begin_and_version_writes_reach_sqlalchemy_events(
         await engine.dispose()
     if engine.dialect.name == "sqlite":
         assert seen.count("BEGIN IMMEDIATE") == 2, seen
-    inserts = [s for s in seen if s.startswith("INSERT INTO asyncmig_version")]
+    inserts = [s for s in seen if s.startswith("INSERT INTO asyncmig_version ")]
     updates = [s for s in seen if s.startswith("UPDATE asyncmig_version SET version_num")]
     assert len(inserts) == 1, seen
     assert len(updates) == 1, seen

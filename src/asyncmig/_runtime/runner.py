@@ -41,6 +41,7 @@ from .._reports import DatabaseReport, RunReport, StepReport
 from .._script.revision import Step
 from ..errors import AsyncmigError, CommandError, LockTimeout, MigrationFailed
 from . import engines as _engines
+from . import ledger
 from .connection import TargetConnection, leased_engine, open_target
 from .failures import in_schema, unexpected
 from .lock_safety import LockWait, announce_retry, backoff, gave_up, step_settings
@@ -286,6 +287,7 @@ class _Migration:
         """
         heads = await self._begin(read=True)
         self.report.before = self.report.after = heads
+        await ledger.verify(self.tc, self.setup, self.graph, heads)  # validate_on_migrate
         steps = await self._plan(heads)
         if not steps and self.runner.request.command == "ensure_version":
             await self.tc.call(self.tc.conn.run_sync, ensure_table, self.tc, self.setup)
@@ -343,6 +345,7 @@ class _Migration:
             except MigrationFailed as exc:
                 with anyio.CancelScope(shield=True):
                     await self.tc.rollback()
+                    await ledger.record_failure(self.tc, self.setup, step, started)
                 settings = step_settings(self.setup.config, step)
                 if settings.lock_timeout is not None and self.tc.session.lock_timed_out(exc.cause):
                     clean = self.tc.session.commits == commits and (
@@ -353,9 +356,10 @@ class _Migration:
                     wait = LockWait(exc, done_steps, settings, clean=clean, waited=waited)
                     raise wait from exc.__cause__
                 raise await self._truthful(exc, [s for s, _ in done]) from exc.__cause__
-            except BaseException:
+            except BaseException as exc:
                 with anyio.CancelScope(shield=True):
                     await self.tc.rollback()
+                    await ledger.record_failure(self.tc, self.setup, step, started, exc)
                 raise
             elapsed = (time.perf_counter() - started) * 1000
             done.append((step, step_report(self.setup, step, elapsed)))
@@ -437,6 +441,7 @@ class _Migration:
             )
         steps = plan(request, self.graph, heads)
         await anyio.to_thread.run_sync(load_modules, self.setup, steps)
+        await ledger.prepare(self.setup, steps)  # the ledger's checksums, off the loop
         return steps
 
 

@@ -24,6 +24,7 @@ from .._script.loader import alembic_aliases
 from .._script.revision import Step
 from .._urls import mask_text
 from ..errors import AsyncmigError, MigrationFailed, ScriptError
+from . import ledger
 from . import version_table as vt
 from .context import MigrationContext
 from .environment import Environment
@@ -279,12 +280,16 @@ def run_online(
     connection: Connection, target: TargetConnection, setup: TargetSetup, step: Step
 ) -> None:
     """:func:`run_step` on the target's sync connection (the body of one ``run_sync``)."""
-    run_step(setup.context(connection, target), step, setup)
+    context = setup.context(connection, target)
+    with ledger.recorded(context, setup, step):  # its ledger row, in its transaction
+        run_step(context, step, setup)
 
 
 def ensure_table(connection: Connection, target: TargetConnection, setup: TargetSetup) -> None:
     """Create the version table if it is missing (``ensure-version``)."""
-    vt.ensure(setup.context(connection, target))
+    context = setup.context(connection, target)
+    vt.ensure(context)
+    ledger.ensure_beside(context, setup)
 
 
 def step_report(setup: TargetSetup, step: Step, elapsed_ms: float) -> StepReport:

@@ -255,9 +255,15 @@ async def _stairway(templates: Templates, options: CheckOptions) -> str:
 
 
 def _without_version_table(snap: dict[str, Any], table: str) -> dict[str, Any]:
+    from .._runtime.ledger import ledger_name
+
+    ledger = ledger_name(table)  # the ledger beside it (and its id sequence) is bookkeeping too
     for schema in snap.values():
         if isinstance(schema, dict) and "tables" in schema:
             schema["tables"].pop(table, None)
+            schema["tables"].pop(ledger, None)
+            if "sequences" in schema:
+                schema["sequences"] = [s for s in schema["sequences"] if not s.startswith(ledger)]
     master = snap.get("sqlite_master", {})
     for key in [k for k in master if k.endswith(f" {table}") or table in (master[k] or "")]:
         master.pop(key)
