@@ -9,7 +9,7 @@ import pytest
 from mako.template import Template  # type: ignore[import-untyped]  # mako ships no stubs
 
 from asyncmig._config import Config
-from asyncmig._templates import init, list_templates, templates_root
+from asyncmig._project_templates import init, list_templates, templates_root
 from asyncmig.errors import CommandError
 
 NO_ENV: dict[str, str] = {}

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from ._config import DatabaseConfig
-    from ._runtime.scripts import ScriptCache
+    from ._runtime.script_cache import ScriptCache
 
 __all__ = ("Migrator",)
 
@@ -269,7 +269,7 @@ class Migrator:
         raise_on_error: bool,
     ) -> RunReport:
         await runtime_imported(self.config, databases)
-        from ._runtime.plan import Request
+        from ._runtime.requests import Request
         from ._runtime.runner import RunOptions, run
 
         # Offline runs connect to nothing: no engine is made for them.
@@ -401,7 +401,7 @@ class Migrator:
 
     def _script_cache(self) -> ScriptCache:
         if self._scripts is None:
-            from ._runtime.scripts import ScriptCache
+            from ._runtime.script_cache import ScriptCache
 
             self._scripts = ScriptCache(self.config)
         return self._scripts

@@ -149,7 +149,7 @@ def test_typo_in_a_database_table_is_an_error(tmp_path: Path) -> None:
 
 def test_naming_convention_is_a_known_key() -> None:
     """The one list of known keys has naming_convention, so it is never taken for a typo."""
-    from asyncmig._config_values import MAIN_KEYS
+    from asyncmig._config.values import MAIN_KEYS
 
     assert "naming_convention" in MAIN_KEYS
     assert len(set(MAIN_KEYS)) == len(MAIN_KEYS)

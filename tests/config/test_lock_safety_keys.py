@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from asyncmig._config import Config
-from asyncmig._config_values import duration
-from asyncmig._templates import init
+from asyncmig._config.values import duration
+from asyncmig._project_templates import init
 from asyncmig.errors import ConfigError
 from tests.config._files import write
 

@@ -263,7 +263,7 @@ async def test_execute_forms_and_bulk_insert(any_database_url: str) -> None:
 
 
 async def test_get_bind_and_context(any_database_url: str) -> None:
-    """get_bind() is the step's connection (.engine.url, .dialect); the context has the async one."""
+    """get_bind() is the step's connection (.engine.url, .dialect); the context has the async."""
 
     def upgrade(op: Any) -> tuple[str, str, bool]:
         bind = op.get_bind()

@@ -20,12 +20,12 @@ inside ``AsyncConnection.run_sync``.
 
 from __future__ import annotations
 
+from .autogen_context import Comparison as Comparison
+from .autogen_options import AutogenOptions as AutogenOptions
 from .compare import compare_metadata as compare_metadata
-from .context import Comparison as Comparison
 from .diff import Diff as Diff
 from .directives import MigrationScript as MigrationScript
 from .directives import run_revision_directives as run_revision_directives
-from .options import AutogenOptions as AutogenOptions
 from .render import RenderedMigration as RenderedMigration
 from .render import render_migration as render_migration
 from .render import render_multidb as render_multidb

@@ -15,12 +15,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import MetaData, Table
 
 from .._dialects import backend_for
+from .autogen_context import CompareContext, Comparison
+from .autogen_options import AutogenOptions
 from .compare_columns import compare_columns
 from .compare_constraints import compare_constraints, compare_table_comment
 from .compare_enums import compare_enums
-from .context import CompareContext, Comparison
 from .diff import AddTable, Diff, RemoveTable
-from .options import AutogenOptions
 from .ordering import dependency_order
 
 __all__ = ("compare_metadata",)

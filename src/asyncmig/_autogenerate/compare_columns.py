@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.schema import Column, Table
 
-from .context import CompareContext
+from .autogen_context import CompareContext
 from .diff import (
     AddColumn,
     Diff,

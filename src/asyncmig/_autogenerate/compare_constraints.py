@@ -20,7 +20,7 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.sql.base import _NoneName
 
-from .context import CompareContext
+from .autogen_context import CompareContext
 from .diff import (
     AddCheck,
     AddForeignKey,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.schema import Table
 from sqlalchemy.types import Enum
 
-from .context import CompareContext
+from .autogen_context import CompareContext
 from .diff import AddEnum, Diff, ModifyEnum, RemoveColumn, RemoveEnum, RemoveTable
 
 __all__ = ("compare_enums", "named_enum")

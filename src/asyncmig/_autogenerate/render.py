@@ -17,8 +17,8 @@ from sqlalchemy.engine import Dialect
 from .._dialects import backend_for
 from .calls import INDENT, write_calls
 from .diff import AddColumn, AddTable, Diff, RemoveColumn, RemoveTable
+from .render_steps import steps_for
 from .render_types import SourceWriter
-from .steps import steps_for
 
 __all__ = ("NO_CHANGES", "RenderedMigration", "render_migration", "render_multidb")
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .._autogenerate import Comparison, RenderedMigration
     from .._config import DatabaseConfig
     from .._runtime.metadata import AutogenHooks
-    from .._runtime.scripts import Loaded, ScriptCache
+    from .._runtime.script_cache import Loaded, ScriptCache
     from .._script.revision import RevisionMap
 
 __all__ = ("check",)  # autogenerate: through scripts.revision(autogenerate=True)
@@ -61,7 +61,7 @@ async def _compare_all(
     from .preload import runtime_imported
 
     await runtime_imported(config, databases)
-    from .._runtime.scripts import ScriptCache
+    from .._runtime.script_cache import ScriptCache
 
     selected = config.select(databases)
     cache = ScriptCache(config)

@@ -32,7 +32,7 @@ async def lint(
     Scripts run offline, through the real op layer, for each database's dialect.
     """
     await runtime_imported(config, databases)
-    from .._lint.runner import lint_databases
+    from .._lint.linting import lint_databases
 
     return await lint_databases(
         config, rev_range, all_revisions=all_revisions, databases=databases, engines=engines

@@ -385,14 +385,14 @@ async def init(
     cwd: str | Path | None = None,
 ) -> list[Path]:
     """Create a script directory and its configuration from a template."""
-    from .. import _templates
+    from .. import _project_templates as _templates
 
     return await _in_thread(lambda: _templates.init(directory, template, cwd=cwd, package=package))
 
 
 async def list_templates() -> list[TemplateInfo]:
     """The templates ``init`` can use."""
-    from .. import _templates
+    from .. import _project_templates as _templates
 
     found = await _in_thread(_templates.list_templates)
     return [TemplateInfo(name, description) for name, description in found]

@@ -33,7 +33,7 @@ from sqlalchemy.schema import MetaData
 from ..errors import ConfigError, one_line
 
 if TYPE_CHECKING:
-    from .._autogenerate.options import AutogenOptions, IncludeName, IncludeObject
+    from .._autogenerate.autogen_options import AutogenOptions, IncludeName, IncludeObject
     from .._config import Config, DatabaseConfig
 
 __all__ = (
@@ -65,7 +65,7 @@ class AutogenHooks:
     def options(self, version_tables: Iterable[str] = ()) -> AutogenOptions:
         """The comparison options, never reporting `version_tables` (nor the default ones)."""
         # Imported here: migrating never needs the autogenerate package.
-        from .._autogenerate.options import DEFAULT_VERSION_TABLES, AutogenOptions
+        from .._autogenerate.autogen_options import DEFAULT_VERSION_TABLES, AutogenOptions
         from .ledger import ledger_name
 
         names = (*version_tables, *DEFAULT_VERSION_TABLES)  # and each one's ledger beside it

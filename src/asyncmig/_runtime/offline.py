@@ -19,7 +19,7 @@ import anyio.to_thread
 from .._dialects import backend_for
 from ..errors import ConfigError
 from . import version_table as vt
-from .plan import check_known, plan, split_range
+from .requests import check_known, plan, split_range
 from .steps import TargetSetup, load_modules, run_step, step_report
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import anyio
 from ..errors import AsyncmigError
 from .connection import leased_engine, open_target
 from .failures import unexpected
-from .scripts import ScriptCache
+from .script_cache import ScriptCache
 from .targets import Target, live_targets
 from .version_table import VersionTable, read_heads
 

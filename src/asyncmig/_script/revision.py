@@ -101,9 +101,7 @@ class RevisionMap:
         """Steps, in order, that take `current` down to `target`."""
         return self._planner.downgrade(current, target)
 
-    def stamp(
-        self, current: Sequence[str], targets: Sequence[str], *, purge: bool = False
-    ) -> Step:
+    def stamp(self, current: Sequence[str], targets: Sequence[str], *, purge: bool = False) -> Step:
         """The stamp step (a version-table change, no script) for `targets` over `current`."""
         return self._planner.stamp(current, targets, purge)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._config_values import DURATION_FORM, duration, suggestion
+from .._config.values import DURATION_FORM, duration, suggestion
 from ..errors import ScriptError
 
 __all__ = ("EXAMPLE", "SETTINGS", "Settings", "read_settings")

@@ -47,8 +47,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ._config_files import Source, find, read
-from ._config_values import (
+from .._urls import mask_text, mask_url, mask_url_strictly, to_async_url
+from ..errors import ConfigError
+from .files import Source, find, read
+from .values import (
     DATABASE_KEYS,
     FILE_TEMPLATE_TOKENS,
     MAIN_KEYS,
@@ -65,8 +67,6 @@ from ._config_values import (
     resolve_location,
     split_names,
 )
-from ._urls import mask_text, mask_url, mask_url_strictly, to_async_url
-from .errors import ConfigError
 
 __all__ = (
     "DEFAULT_DATABASE",

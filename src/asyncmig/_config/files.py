@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._config_values import split_names, suggestion
-from ._urls import mask_text
-from .errors import ConfigError
+from .._urls import mask_text
+from ..errors import ConfigError
+from .values import split_names, suggestion
 
 __all__ = ("SEARCH_ORDER", "Source", "find", "read")
 

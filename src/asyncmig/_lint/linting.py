@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from .._runtime.plan import Request, plan
 from .._runtime.reading import read_current
-from .._runtime.scripts import ScriptCache
+from .._runtime.requests import Request, plan
+from .._runtime.script_cache import ScriptCache
 from .._runtime.steps import TargetSetup, context_options, load_modules
 from .._runtime.targets import Target
 from ..errors import AsyncmigError, CommandError, ConfigError

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
 
 from .._dialects.behaviour import DialectBehaviour
+from .autogen_options import AutogenOptions
 from .diff import Diff
-from .options import AutogenOptions
 
 __all__ = ("Comparison", "CompareContext")
 

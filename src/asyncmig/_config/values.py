@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._urls import mask_text
-from .errors import ConfigError
+from .._urls import mask_text
+from ..errors import ConfigError
 
 _ENV = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 _TOML_PERCENT = re.compile(r"%%|%\(here\)s")
