@@ -142,6 +142,14 @@ class DatabaseConfig(_MaskedRepr):
         """The URL with any password replaced by ``***``."""
         return mask_url_strictly(self.url) if self.url else ""
 
+    def require_url(self, purpose: str) -> str:
+        """The URL, or the ConfigError saying why there is none (`purpose`: what needs it)."""
+        if self.url:
+            return self.url
+        if self.url_error is not None:
+            raise self.url_error
+        raise ConfigError(f"database {self.name!r} has no url; {purpose}", key="url")
+
 
 @dataclass(frozen=True, repr=False)
 class Config(_MaskedRepr):

@@ -23,7 +23,7 @@ from .._runtime.requests import Request, plan
 from .._runtime.script_cache import ScriptCache
 from .._runtime.steps import TargetSetup, context_options, load_modules
 from .._runtime.targets import Target
-from ..errors import AsyncmigError, CommandError, ConfigError
+from ..errors import AsyncmigError, CommandError
 from .capture import capture_steps
 from .check import Checker
 from .report import LintFinding, LintReport
@@ -77,13 +77,7 @@ async def _lint_one(
     cache: ScriptCache,
     report: LintReport,
 ) -> None:
-    if not database.url:
-        if database.url_error is not None:
-            raise database.url_error
-        raise ConfigError(
-            f"database {database.name!r} has no url; lint needs one to pick the SQL dialect",
-            key="url",
-        )
+    url = database.require_url("lint needs one to pick the SQL dialect")
     loaded, graph = await cache.require_graph(database)
     start, end = await _range(
         config,
@@ -110,7 +104,7 @@ async def _lint_one(
     opts["starting_rev"] = start[0] if len(start) == 1 else (start or None)
     setup = TargetSetup(config, database.name, None, loaded.directory, request, opts)
     await anyio.to_thread.run_sync(load_modules, setup, steps)
-    captures, context = await anyio.to_thread.run_sync(capture_steps, setup, steps, database.url)
+    captures, context = await anyio.to_thread.run_sync(capture_steps, setup, steps, url)
     checker = Checker(
         database=database.name,
         family=dialect_family(context.dialect.name),

@@ -62,18 +62,11 @@ async def lease_engine(
     """
     if engines and database.name in engines:
         return EngineLease(engines[database.name], owned=False)
-    if not database.url:
-        if database.url_error is not None:
-            raise database.url_error
-        raise ConfigError(
-            f"database {database.name!r} has no url; set `url` in the configuration, "
-            "pass --url, or set ASYNCMIG_URL",
-            key="url",
-        )
+    url = database.require_url("set `url` in the configuration, pass --url, or set ASYNCMIG_URL")
     check_url(database)
     factory = getattr(env_module, "engine", None) if env_module is not None else None
     if callable(factory):
-        created = factory(database.name, database.url)
+        created = factory(database.name, url)
         if _inspect.isawaitable(created):
             created = await created
         if not isinstance(created, AsyncEngine):
@@ -86,7 +79,7 @@ async def lease_engine(
         sizing: dict[str, Any] = {}
         if connections is not None and connections > 5:  # 5: SQLAlchemy's default pool_size
             sizing = {"pool_size": connections, "max_overflow": 2}
-        return EngineLease(create_async_engine(database.url, **sizing), owned=True)
+        return EngineLease(create_async_engine(url, **sizing), owned=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
             f"database {database.name!r}: cannot create an engine for {database.masked_url}: "

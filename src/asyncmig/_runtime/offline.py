@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 
 from .._dialects import backend_for
-from ..errors import ConfigError
 from . import version_table as vt
 from .requests import check_known, plan, split_range
 from .steps import TargetSetup, load_modules, run_step, step_report
@@ -33,13 +32,7 @@ async def render_offline(
     setup: TargetSetup, graph: RevisionMap, database: DatabaseConfig, report: DatabaseReport
 ) -> None:
     """Render the target's plan into ``report.sql`` (and its steps into ``report.steps``)."""
-    if not database.url:
-        if database.url_error is not None:
-            raise database.url_error
-        raise ConfigError(
-            f"database {database.name!r} has no url; --sql needs one to pick the SQL dialect",
-            key="url",
-        )
+    url = database.require_url("--sql needs one to pick the SQL dialect")
     start, request = split_range(setup.request)
     heads = graph.resolve(start) if start not in (None, "base") else ()
     if start is not None:
@@ -55,7 +48,7 @@ async def render_offline(
     steps = plan(request, graph, heads)
     await anyio.to_thread.run_sync(load_modules, setup, steps)
     buffer = io.StringIO()
-    context = setup.context(url=database.url, output=buffer)
+    context = setup.context(url=url, output=buffer)
     report.before = heads
     # Scripts run here only write text; a worker thread keeps them off the event loop.
     await anyio.to_thread.run_sync(_render, context, setup, steps, start is None, report)
