@@ -56,6 +56,7 @@ from ._reports import CheckReport as CheckReport
 from ._reports import ChecksumProblem as ChecksumProblem
 from ._reports import DatabaseReport as DatabaseReport
 from ._reports import Difference as Difference
+from ._reports import JournalEntry as JournalEntry
 from ._reports import LedgerEntry as LedgerEntry
 from ._reports import RepairReport as RepairReport
 from ._reports import RevisionInfo as RevisionInfo
@@ -103,6 +104,7 @@ __all__ = (
     "ValidateReport",
     "ChecksumProblem",
     "RepairReport",
+    "JournalEntry",
     "LedgerEntry",
     "LintReport",
     "LintFinding",

@@ -499,10 +499,12 @@ async def _validate(args: argparse.Namespace) -> int:
 
 
 async def _repair(args: argparse.Namespace) -> int:
-    if not args.accept:
-        args.command_parser.error("say what to repair: --accept REV")
     report = await checksum_commands.repair(
-        _load_config(args), accept=args.accept, databases=args.db or None
+        _load_config(args),
+        accept=args.accept or (),
+        fix=args.fix,
+        resolved=args.resolved or (),
+        databases=args.db or None,
     )
     if args.json:
         _print_json(report.to_dict())
@@ -514,7 +516,25 @@ async def _repair(args: argparse.Namespace) -> int:
         for key, notes in report.notes.items():
             for note in notes:
                 print(_where(key, f"note: {note}"))
-    return 0
+        for step in report.unfinished:
+            print(_where(step.database, step.describe()))
+            details = [f"left behind: {leftover}" for leftover in step.leftovers]
+            details += [f"removed: {leftover}" for leftover in step.removed]
+            details.append(f"{'done' if step.resolved else 'to do'}: {step.advice}")
+            for line in details:
+                print(_where(step.database, f"  {line}"))
+        if not report.accepted and not report.unfinished:
+            print("no unfinished steps")
+    if report.ok:
+        return 0
+    pending = [step.revision for step in report.unfinished if not step.resolved]
+    print(
+        f"asyncmig: error: {len(pending)} step(s) stopped part-way and are not resolved "
+        f"({', '.join(dict.fromkeys(pending))}); upgrade and downgrade will not run until "
+        "they are (`asyncmig repair` says what to do)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 # -- lint ---------------------------------------------------------------------------------
@@ -861,6 +881,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="REV",
         help="record the checksum REV's script has now, after checking its edit (repeatable)",
+    )
+    cmd.add_argument(
+        "--fix",
+        action="store_true",
+        help="remove what unfinished steps left behind (an invalid index), and resolve "
+        "those that can safely run again from their start",
+    )
+    cmd.add_argument(
+        "--resolved",
+        action="append",
+        metavar="REV",
+        help="mark REV's unfinished step resolved: you undid or finished it by hand (repeatable)",
     )
     _add_json(cmd)
 

@@ -314,14 +314,71 @@ class ValidateReport:
 
 
 @dataclass(frozen=True, slots=True)
-class RepairReport:
-    """What ``repair`` recorded: one ``accept`` row per database that has the revision applied."""
+class JournalEntry:
+    """A step that stopped part-way, as ``repair`` found it, and what it did about it."""
 
-    accepted: tuple[LedgerEntry, ...] = ()
-    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # e.g. not applied there
+    database: str  # ``database`` or ``database:schema``
+    revision: str
+    direction: str
+    stopped: str  # where it got to: "inside autocommit block 1"
+    last_block: int | None  # the last autocommit block it completed (0: none; None: no blocks)
+    started_at: datetime  # UTC
+    started_by: str  # "alice, pid 4242 on web-1"
+    committed: int  # the step's statements that had committed as its last block began or ended
+    last_statements: str  # the last few of those, shortened
+    leftovers: tuple[str, ...] = ()  # what it left behind (an invalid index), busy ones say so
+    removed: tuple[str, ...] = ()  # what this ``repair`` removed
+    resolved: bool = False  # this ``repair`` marked it resolved: the next run goes on
+    advice: str = ""  # what to do next; once resolved, what the next run does
+
+    def describe(self) -> str:
+        """One line for people."""
+        block = (
+            ""
+            if self.last_block is None
+            else f" (last completed block: {self.last_block or 'none'})"
+        )
+        when = self.started_at.strftime("%Y-%m-%d %H:%M:%S") + "Z"
+        return (
+            f"revision {self.revision} ({self.direction}) stopped {self.stopped}{block}; "
+            f"it started {when}, {self.started_by}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "database": self.database,
+            "revision": self.revision,
+            "direction": self.direction,
+            "stopped": self.stopped,
+            "last_block": self.last_block,
+            "started_at": self.started_at.isoformat(),
+            "started_by": self.started_by,
+            "committed": self.committed,
+            "last_statements": self.last_statements,
+            "leftovers": list(self.leftovers),
+            "removed": list(self.removed),
+            "resolved": self.resolved,
+            "advice": self.advice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    """What ``repair`` did: ``accept`` rows written, and each step found stopped part-way."""
+
+    accepted: tuple[LedgerEntry, ...] = ()
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # e.g. not applied there
+    unfinished: tuple[JournalEntry, ...] = ()  # resolved by this repair, or still unfinished
+
+    @property
+    def ok(self) -> bool:
+        """True when no step is left unfinished: ``upgrade`` can run."""
+        return all(entry.resolved for entry in self.unfinished)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
             "accepted": [entry.to_dict() for entry in self.accepted],
             "notes": {name: list(notes) for name, notes in self.notes.items() if notes},
+            "unfinished": [entry.to_dict() for entry in self.unfinished],
         }

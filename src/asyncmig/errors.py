@@ -17,6 +17,7 @@ The tree::
     ├── DatabaseUnavailable      a database cannot be reached or logged into
     ├── MigrationFailed          a step raised (the message says what was undone)
     ├── ChecksumMismatch         an applied script was edited since it ran (upgrade refuses)
+    ├── UnfinishedStep           a step that commits as it goes stopped part-way (upgrade refuses)
     ├── LockTimeout              another runner held the migration lock too long
     └── OperationNotSupported    a directive the dialect cannot do at all
 
@@ -45,6 +46,7 @@ __all__ = (
     "DatabaseUnavailable",
     "MigrationFailed",
     "ChecksumMismatch",
+    "UnfinishedStep",
     "LockTimeout",
     "OperationNotSupported",
 )
@@ -243,6 +245,40 @@ class ChecksumMismatch(AsyncmigError):
             f"{revision}) was edited after it was applied{also}; the database was not "
             f"touched: run `asyncmig repair --accept {revision}` after checking the change "
             "(or set validate_on_migrate = false)"
+        )
+
+
+class UnfinishedStep(AsyncmigError):
+    """A step that commits as it goes started earlier and did not finish.
+
+    ``upgrade`` and ``downgrade`` stop before any step until ``asyncmig repair``
+    resolves it.  ``stopped`` says where the step got to; ``last_block`` is the
+    last autocommit block it completed (0: none; None: it has none, its DDL
+    committed statement by statement); ``others`` names more unfinished steps.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: str,
+        revision: str,
+        direction: str,
+        stopped: str,
+        last_block: int | None,
+        others: Sequence[str] = (),
+    ) -> None:
+        self.database = database
+        self.revision = revision
+        self.direction = direction
+        self.stopped = stopped
+        self.last_block = last_block
+        self.others = tuple(others)
+        also = f" (so did {', '.join(self.others)})" if self.others else ""
+        block = "" if last_block is None else f" (last completed block: {last_block or 'none'})"
+        super().__init__(
+            f"database {database!r}: revision {revision} ({direction}) did not finish: it "
+            f"stopped {stopped}{block}{also}; the database was not touched: run "
+            "`asyncmig repair` to see what it left and what to do"
         )
 
 

@@ -1,4 +1,4 @@
-"""Commands on the applied-history ledger: validate, repair --accept, history --applied.
+"""Commands on the applied-history ledger: validate, repair, history --applied.
 
 Each works on every selected database at once and raises the first
 database's failure in configuration order.  ``validate`` and
@@ -16,7 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from .._config import Config
-from .._reports import ChecksumProblem, LedgerEntry, RepairReport, ValidateReport
+from .._reports import ChecksumProblem, JournalEntry, LedgerEntry, RepairReport, ValidateReport
 from ..errors import AsyncmigError, CommandError, RevisionError, UnknownRevision
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .._config import DatabaseConfig
     from .._runtime.connection import TargetConnection
     from .._runtime.ledger_check import Assessment
-    from .._runtime.scripts import ScriptCache
+    from .._runtime.script_cache import ScriptCache
     from .._script.revision import RevisionMap
 
 __all__ = ("applied_history", "repair", "validate")
@@ -93,24 +93,62 @@ async def repair(
     config: Config,
     *,
     accept: str | Sequence[str] = (),
+    fix: bool = False,
+    resolved: str | Sequence[str] = (),
     databases: Sequence[str] | None = None,
     engines: Engines | None = None,
 ) -> RepairReport:
-    """Record in the ledger that applied scripts were checked after an edit (``--accept``).
+    """Show and repair what the ledger holds against a database: edits, unfinished steps.
 
     Each revision in `accept` gets an ``accept`` row holding its script's
     checksum now, in every selected database (or tenant schema) that has it
     applied; ``validate`` and ``upgrade`` compare with that from then on.
 
+    Every step that stopped part-way (killed or failed after an autocommit
+    block committed, or part-applied where DDL commits implicitly) is reported
+    with where it stopped, what it left behind and what to do.  With `fix`,
+    what it left is removed where no server process still works on it
+    (PostgreSQL: the invalid index of an interrupted ``CREATE INDEX
+    CONCURRENTLY``), and the step is marked resolved where running it again
+    from its start is safe.  Each revision in `resolved` is marked resolved as
+    it stands: a person has checked the database and undone or finished it.
+    ``upgrade`` and ``downgrade`` refuse to run while a step is unresolved.
+
     Args:
         config: The loaded configuration (``asyncmig.Config.load()``).
         accept: The revision(s) whose edited script a person has checked.
-        databases: The database names to record it in (default: all of them).
+        fix: Remove what unfinished steps left, and resolve those that can run again.
+        resolved: The revision(s) of unfinished steps a person has dealt with.
+        databases: The database names to repair (default: all of them).
         engines: The application's engines by database name, used and never disposed.
     """
+    from .._runtime import recovery
+
     wanted = (accept,) if isinstance(accept, str) else tuple(accept)
-    if not wanted:
-        raise CommandError("nothing to repair: give the revision to accept (--accept REV)")
+    handled = (resolved,) if isinstance(resolved, str) else tuple(resolved)
+    accepted, notes = await _accept_all(config, databases, engines, wanted) if wanted else ((), {})
+
+    async def one(
+        database: DatabaseConfig, cache: ScriptCache
+    ) -> tuple[list[JournalEntry], dict[str, str]]:
+        return await recovery.recover(config, database, engines, cache, fix=fix, resolved=handled)
+
+    found = await _each(config, databases, one)
+    unfinished = tuple(entry for entries, _ in found for entry in entries)
+    for revision in handled:
+        names = {names[revision] for _, names in found}
+        if not any(entry.resolved and entry.revision in names for entry in unfinished):
+            raise CommandError(
+                f"revision {revision} has no unfinished step in any selected database; nothing "
+                "to resolve (run `asyncmig repair` to see the unfinished steps)"
+            )
+    return RepairReport(accepted, notes, unfinished)
+
+
+async def _accept_all(
+    config: Config, databases: Sequence[str] | None, engines: Engines | None, wanted: Sequence[str]
+) -> tuple[tuple[LedgerEntry, ...], dict[str, tuple[str, ...]]]:
+    """``repair --accept``: the accept rows written in every selected database, and notes."""
 
     async def one(
         database: DatabaseConfig, cache: ScriptCache
@@ -133,7 +171,7 @@ async def repair(
                 f"revision {revision} is not applied in any selected database; nothing to "
                 "accept (run `asyncmig current` to see where each database is)"
             )
-    return RepairReport(tuple(accepted), notes)
+    return tuple(accepted), notes
 
 
 async def applied_history(
@@ -175,7 +213,7 @@ async def _each(
     import anyio
 
     from .._runtime.failures import unexpected
-    from .._runtime.scripts import ScriptCache
+    from .._runtime.script_cache import ScriptCache
 
     selected = config.select(databases)
     cache = ScriptCache(config)

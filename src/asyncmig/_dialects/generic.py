@@ -10,7 +10,9 @@ what differs between databases:
 - ``tenancy``: how a connection is pointed at a tenant schema (:class:`Tenancy`);
 - ``ddl``: how ``op`` directives become DDL (``_operations.impl.DialectImpl``);
 - ``autogen``: what autogenerate must know about the database
-  (:class:`~.behaviour.DialectBehaviour`).
+  (:class:`~.behaviour.DialectBehaviour`);
+- ``recovery``: what a step that stopped part-way can leave behind, and how
+  ``asyncmig repair`` removes it (:class:`Recovery`).
 
 The classes here are the defaults; each dialect module subclasses what differs.
 Sessions, locks and tenancies are synchronous where they run inside
@@ -19,6 +21,7 @@ Sessions, locks and tenancies are synchronous where they run inside
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
@@ -36,7 +39,15 @@ if TYPE_CHECKING:
 
     from .._config import DatabaseConfig
 
-__all__ = ("Backend", "MigrationLock", "SeparateConnectionLock", "Session", "Tenancy")
+__all__ = (
+    "Backend",
+    "Leftover",
+    "MigrationLock",
+    "Recovery",
+    "SeparateConnectionLock",
+    "Session",
+    "Tenancy",
+)
 
 # Polling a lock another runner holds: the first pause, doubling up to the last.
 POLL_FIRST = 0.02
@@ -282,6 +293,46 @@ class Tenancy:
         return str(connection_or_impl.dialect.identifier_preparer.quote(schema))
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """Something a statement that died part-way left in the database (an invalid index)."""
+
+    kind: str  # what it is, for people: "invalid index"
+    schema: str | None
+    name: str
+    table: str  # the table it belongs to
+    busy: str | None = None  # why it must not be touched yet (a server still building it)
+
+    @property
+    def qualified(self) -> str:
+        """``schema.name`` (or the name alone)."""
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.qualified} on {self.table}"
+
+
+class Recovery:
+    """What a step that stopped part-way can leave behind: the base class, nothing.
+
+    Synchronous, for ``run_sync``.  :meth:`snapshot` runs as an autocommit block
+    begins (its names are journaled), so that :meth:`leftovers` can later tell
+    what the block left from what was there before.
+    """
+
+    def leftovers(self, connection: Connection) -> list[Leftover]:
+        """Every leftover in the database now."""
+        return []
+
+    def snapshot(self, connection: Connection) -> tuple[str, ...]:
+        """The qualified names of :meth:`leftovers`, sorted."""
+        return tuple(sorted(item.qualified for item in self.leftovers(connection)))
+
+    def remove(self, connection: Connection, leftover: Leftover) -> None:
+        """Remove `leftover` (the connection is in autocommit mode)."""
+        raise NotImplementedError
+
+
 class Backend:
     """Everything asyncmig does differently on one dialect (these are the defaults)."""
 
@@ -294,3 +345,4 @@ class Backend:
     tenancy: ClassVar[type[Tenancy]] = Tenancy
     ddl: ClassVar[type[DialectImpl]] = DialectImpl
     autogen: ClassVar[type[DialectBehaviour]] = DialectBehaviour
+    recovery: ClassVar[type[Recovery]] = Recovery

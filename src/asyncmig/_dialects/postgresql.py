@@ -3,7 +3,9 @@
 - DDL (:class:`PostgresqlImpl`): transactional; ``ALTER COLUMN ... TYPE ... USING``;
   EXCLUDE constraints.
 - Session: a step's timeouts are ``lock_timeout`` and ``statement_timeout``;
-  a lock wait that ran out is SQLSTATE 55P03.
+  a lock wait that ran out is SQLSTATE 55P03.  In autocommit blocks the server
+  checks that the runner is still there (PostgreSQL 14 and later), so that a
+  runner killed there takes its statement with it.
 
 - Lock: a session-level advisory lock keyed on the version table, held on a
   connection of its own so that steps which commit, or run in autocommit,
@@ -13,6 +15,9 @@
   pool); only the tenant's objects resolve unqualified, shared ones are
   written ``public.x``.
 - Autogenerate: named enum types, casts in reflected defaults, SERIAL sequences.
+- Recovery: the INVALID index a ``CREATE INDEX CONCURRENTLY`` (or ``REINDEX
+  CONCURRENTLY``) that died leaves behind, dropped with ``DROP INDEX
+  CONCURRENTLY IF EXISTS``, unless the server is still building it.
 """
 
 from __future__ import annotations
@@ -23,17 +28,29 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy import (
+    Index,
+    MetaData,
+    Table,
+    bindparam,
+    column,
+    func,
+    not_,
+    null,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import AddConstraint, Constraint
+from sqlalchemy.schema import AddConstraint, Constraint, DropIndex
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from .._operations import ddl
 from .._operations.impl import DialectImpl
 from .behaviour import DialectBehaviour
-from .generic import Backend, SeparateConnectionLock, Session, Tenancy
+from .generic import Backend, Leftover, Recovery, SeparateConnectionLock, Session, Tenancy
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -108,9 +125,42 @@ class PostgresSession(Session):
 
     Session level (not ``SET LOCAL``) so that they also hold in autocommit
     blocks; set inside the step's transaction, so a rollback undoes them too.
+
+    From the first autocommit block on, ``client_connection_check_interval``
+    makes the server check, while a statement runs, that the runner is still
+    connected: a ``CREATE INDEX CONCURRENTLY`` whose runner was killed then
+    stops too, leaving an invalid index that ``asyncmig repair --fix`` drops,
+    instead of going on unattended, and the journal saying where the step stopped
+    stays true.  The connection's own value is put back by :meth:`restore`.
     """
 
     has_timeouts = True
+    #: ``client_connection_check_interval`` in autocommit blocks (milliseconds).
+    CLIENT_CHECK_MS: ClassVar[int] = 1000
+
+    def __init__(self, lock_timeout: float | None) -> None:
+        super().__init__(lock_timeout)
+        self._client_check: str | None = None  # the connection's own value, once changed
+
+    def autocommit_enter(self, connection: Connection) -> Any:
+        state = super().autocommit_enter(connection)
+        if self._client_check is None and _server_major(connection) >= 14:
+            own = connection.execute(_CURRENT_CLIENT_CHECK).scalar()
+            try:
+                connection.execute(_SET_CLIENT_CHECK, {"value": str(self.CLIENT_CHECK_MS)})
+            except DBAPIError:  # a platform where the server cannot poll its sockets
+                return state
+            self._client_check = str(own)
+        return state
+
+    def restore(self, connection: Connection) -> None:
+        super().restore(connection)
+        own, self._client_check = self._client_check, None
+        if own is not None:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.execute(_SET_CLIENT_CHECK, {"value": own})
+            connection.commit()
 
     def read_timeouts(self, connection: Connection) -> Any:
         row = connection.execute(
@@ -137,6 +187,14 @@ class PostgresSession(Session):
 
 
 LOCK_NOT_AVAILABLE = "55P03"
+_CURRENT_CLIENT_CHECK = select(func.current_setting("client_connection_check_interval"))
+_SET_CLIENT_CHECK = select(
+    func.set_config("client_connection_check_interval", bindparam("value"), False)
+)
+
+
+def _server_major(connection: Connection) -> int:
+    return int((connection.dialect.server_version_info or (0,))[0])
 
 
 def _ms(seconds: float | None, own: str) -> str:
@@ -171,6 +229,65 @@ class PostgresTenancy(Tenancy):
     def render(self, impl: DialectImpl, schema: str, *, create: bool) -> None:
         super().render(impl, schema, create=create)
         impl.static_output(f"SET search_path TO {self.quote(impl, schema)};")
+
+
+_PG_INDEX = table(
+    "pg_index", column("indexrelid"), column("indrelid"), column("indisvalid"), schema="pg_catalog"
+)
+_PG_CLASS = table(
+    "pg_class", column("oid"), column("relname"), column("relnamespace"), schema="pg_catalog"
+)
+_PG_NAMESPACE = table("pg_namespace", column("oid"), column("nspname"), schema="pg_catalog")
+# CREATE INDEX / REINDEX running now, with the index they build (PostgreSQL 12 and later).
+_PG_BUILDING = table(
+    "pg_stat_progress_create_index", column("index_relid"), column("pid"), schema="pg_catalog"
+)
+
+
+class PostgresRecovery(Recovery):
+    """Invalid indexes: what a ``CREATE INDEX CONCURRENTLY`` that died leaves behind.
+
+    Such an index is in the catalog, maintained on every write, and used by no
+    query; the way out is to drop it and build it again.  One that a server
+    process is still building (the statement outlived its client) is reported
+    as busy and left alone.
+    """
+
+    def leftovers(self, connection: Connection) -> list[Leftover]:
+        index, owner = _PG_CLASS.alias("index_class"), _PG_CLASS.alias("table_class")
+        joined = (
+            _PG_INDEX.join(index, index.c.oid == _PG_INDEX.c.indexrelid)
+            .join(owner, owner.c.oid == _PG_INDEX.c.indrelid)
+            .join(_PG_NAMESPACE, _PG_NAMESPACE.c.oid == index.c.relnamespace)
+        )
+        building = _server_major(connection) >= 12
+        pid = _PG_BUILDING.c.pid if building else null()
+        if building:
+            joined = joined.outerjoin(
+                _PG_BUILDING, _PG_BUILDING.c.index_relid == _PG_INDEX.c.indexrelid
+            )
+        query = (
+            select(_PG_NAMESPACE.c.nspname, index.c.relname, owner.c.relname, pid)
+            .select_from(joined)
+            .where(not_(_PG_INDEX.c.indisvalid))
+            .where(_PG_NAMESPACE.c.nspname.not_in(("pg_catalog", "pg_toast")))
+            .order_by(_PG_NAMESPACE.c.nspname, index.c.relname)
+        )
+        return [
+            Leftover(
+                "invalid index",
+                schema,
+                name,
+                owner_name,
+                busy=None if backend is None else f"server process {backend} is still building it",
+            )
+            for schema, name, owner_name, backend in connection.execute(query)
+        ]
+
+    def remove(self, connection: Connection, leftover: Leftover) -> None:
+        owner = Table(leftover.table, MetaData(), schema=leftover.schema)
+        index = Index(leftover.name, _table=owner, postgresql_concurrently=True)
+        connection.execute(DropIndex(index, if_exists=True))
 
 
 _CAST = re.compile(r"::[\w\s\".\[\]]+(\(\d+(,\s*\d+)?\))?(\[\])?$")
@@ -230,3 +347,4 @@ class PostgreSQL(Backend):
     tenancy = PostgresTenancy
     ddl = PostgresqlImpl
     autogen = PostgreSQLBehaviour
+    recovery = PostgresRecovery

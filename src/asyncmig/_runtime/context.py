@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import CommandError, MultipleHeads
 from . import version_table as _vt
+from .journal import bookkeeping
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .._operations.impl import DialectImpl
     from .._script.directory import ScriptDirectory
     from .environment import Environment
+    from .journal import StepJournal
     from .script_config import ScriptConfig
 
 DEFAULT_VERSION_TABLE = "asyncmig_version"
@@ -91,6 +93,7 @@ class MigrationContext:
     version: _vt.VersionTable  # the table, and whether this connection has found it
     session: Session  # how this connection begins transactions and runs autocommit blocks
     async_connection: AsyncConnection | None  # the AsyncConnection run_sync was called on
+    journal: StepJournal | None  # the running step's progress, when the runner runs one
 
     def __init__(
         self,
@@ -135,6 +138,7 @@ class MigrationContext:
             session = Session(None)
         self.session = session
         self.async_connection = async_connection
+        self.journal = None
         self._impl: DialectImpl | None = None
         self._offline_bind: Any = None
         self._script_config: ScriptConfig | None = None
@@ -260,7 +264,11 @@ class MigrationContext:
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
-        """Commit the step's transaction, run the block in autocommit, begin again."""
+        """Commit the step's transaction, run the block in autocommit, begin again.
+
+        In a step the runner runs, the journal records the block's beginning
+        (committed with the step's work so far) and its end (see :mod:`.journal`).
+        """
         if self.connection is None:
             # offline, only where the output frames transactions at all (as in Alembic)
             framed = self.impl.frames_offline_transactions
@@ -273,11 +281,17 @@ class MigrationContext:
                     self.impl.static_output("BEGIN;")
             return
         connection = self.connection
-        state = self.session.autocommit_enter(connection)
-        try:
-            yield
-        finally:
-            self.session.autocommit_exit(connection, state)
+        journal = self.journal
+        with journal.block() if journal is not None else nullcontext():
+            with bookkeeping(connection):  # the session's own statements are not the step's
+                state = self.session.autocommit_enter(connection)
+            try:
+                yield
+                if journal is not None:
+                    journal.block_done()
+            finally:
+                with bookkeeping(connection):
+                    self.session.autocommit_exit(connection, state)
 
     # -- Alembic's read API ---------------------------------------------------
 

@@ -6,7 +6,10 @@ applied before the ledger existed, ``accept`` for a checksum a person checked
 and accepted), the sha256 of the script file (line endings normalised), the
 database role and the OS user, the UTC time, the duration, whether it
 succeeded, and the asyncmig version.  The version table keeps Alembic's exact
-shape: everything asyncmig adds is here.
+shape: everything asyncmig adds is here.  A step that commits as it goes
+(autocommit blocks; any step on MySQL/MariaDB) also has a row while it runs,
+with ``progress`` set (:mod:`.journal`); it is deleted when the step finishes,
+and stays, marked resolved by ``asyncmig repair``, after one that did not.
 
 The ledger is created in the transaction of the first version-table write
 that finds it missing; on a database whose version table already has rows (an
@@ -70,6 +73,8 @@ if TYPE_CHECKING:
 
 __all__ = (
     "ensure_beside",
+    "exists",
+    "insert_one",
     "ledger_name",
     "ledger_table",
     "prepare",
@@ -110,6 +115,7 @@ def ledger_table(version_table: str, schema: str | None = None) -> Table:
         Column("duration_ms", Integer),
         Column("success", Boolean, nullable=False),
         Column("asyncmig_version", String(64)),
+        Column("progress", Text),  # JSON: how far an unfinished step got (see .journal)
         PrimaryKeyConstraint("id", name=f"{name}_pkc"),
         schema=schema,
     )
@@ -194,6 +200,20 @@ def insert(
     if rows:
         statement = _ledger_of(version).insert().values(db_user=_DatabaseRole())
         connection.execute(statement, list(rows))
+
+
+def insert_one(connection: Connection, version: vt.VersionTable, values: dict[str, Any]) -> int:
+    """Write one row into the ledger beside `version`; return its id."""
+    statement = _ledger_of(version).insert().values(db_user=_DatabaseRole())
+    key = connection.execute(statement, values).inserted_primary_key
+    assert key is not None  # one row, its id generated
+    return int(key[0])
+
+
+def exists(connection: Connection, version: vt.VersionTable) -> bool:
+    """Whether the ledger beside `version` is there."""
+    table = _ledger_of(version)
+    return version in _found or inspect(connection).has_table(table.name, schema=table.schema)
 
 
 def ensure(

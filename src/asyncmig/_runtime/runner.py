@@ -41,13 +41,13 @@ from .._reports import DatabaseReport, RunReport, StepReport
 from .._script.revision import Step
 from ..errors import AsyncmigError, CommandError, LockTimeout, MigrationFailed
 from . import engines as _engines
-from . import ledger
+from . import journal, ledger
 from .connection import TargetConnection, leased_engine, open_target
 from .failures import in_schema, unexpected
 from .lock_safety import LockWait, announce_retry, backoff, gave_up, step_settings
 from .offline import render_offline
-from .plan import Request, check_known, plan
-from .scripts import Loaded, ScriptCache
+from .requests import Request, check_known, plan
+from .script_cache import Loaded, ScriptCache
 from .steps import (
     ROLLED_BACK,
     TargetSetup,
@@ -287,6 +287,7 @@ class _Migration:
         """
         heads = await self._begin(read=True)
         self.report.before = self.report.after = heads
+        await journal.check(self.tc, self.setup)  # a step that stopped part-way: repair first
         await ledger.verify(self.tc, self.setup, self.graph, heads)  # validate_on_migrate
         steps = await self._plan(heads)
         if not steps and self.runner.request.command == "ensure_version":
@@ -340,12 +341,16 @@ class _Migration:
         commits = self.tc.session.commits
         for step in batch:
             started = time.perf_counter()
+            before = self.tc.session.commits
             try:
                 await self.tc.conn.run_sync(run_online, self.tc, self.setup, step)
             except MigrationFailed as exc:
                 with anyio.CancelScope(shield=True):
                     await self.tc.rollback()
                     await ledger.record_failure(self.tc, self.setup, step, started)
+                    exc = await journal.after_failure(
+                        self.tc, step, exc, before, rolled_back=exc.outcome == ROLLED_BACK
+                    )
                 settings = step_settings(self.setup.config, step)
                 if settings.lock_timeout is not None and self.tc.session.lock_timed_out(exc.cause):
                     clean = self.tc.session.commits == commits and (

@@ -7,13 +7,12 @@ modules are imported beforehand, in a worker thread (:func:`load_modules`).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import event
@@ -22,14 +21,15 @@ from .._proxy import activated
 from .._reports import StepReport
 from .._script.loader import alembic_aliases
 from .._script.revision import Step
+from .._script.tracebacks import script_line
 from .._urls import mask_text
 from ..errors import AsyncmigError, MigrationFailed, ScriptError
-from . import ledger
+from . import journal, ledger
 from . import version_table as vt
 from .context import MigrationContext
 from .environment import Environment
 from .lock_safety import step_settings
-from .plan import Request
+from .requests import Request
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -119,18 +119,6 @@ def script_function(module: ModuleType, step: Step, database: str, path: str) ->
     return fn  # type: ignore[no-any-return]  # a script's function
 
 
-def script_line(path: str, tb: TracebackType | None) -> int | None:
-    """The line of the deepest traceback frame that is in the script file."""
-    wanted = os.path.realpath(path)
-    line = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename == path or os.path.realpath(filename) == wanted:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
 def begin(
     connection: Connection, target: TargetConnection, setup: TargetSetup, read: bool
 ) -> tuple[str, ...]:
@@ -163,7 +151,8 @@ def run_step(context: MigrationContext, step: Step, setup: TargetSetup) -> None:
             starting_revision=context.opts.get("starting_rev"),
             tag=setup.request.tag,
         )
-        statements: list[str] = []
+        # the journal (if any) reads them too: how much the step had done as a block began
+        statements: list[str] = context.journal.statements if context.journal is not None else []
         try:
             with (
                 activated(Operations(context), environment),
@@ -205,6 +194,8 @@ def _recording(context: MigrationContext, statements: list[str]) -> Iterator[Non
         return
 
     def record(*args: Any) -> None:
+        if args[0].info.get(journal.BOOKKEEPING):  # asyncmig's own row, not the step's
+            return
         # The SQL text only: parameters never; quoted literals (a password in
         # CREATE USER ... IDENTIFIED BY '...') masked.
         text = _LITERAL.sub("'***'", " ".join(str(args[2]).split()))
@@ -281,7 +272,8 @@ def run_online(
 ) -> None:
     """:func:`run_step` on the target's sync connection (the body of one ``run_sync``)."""
     context = setup.context(connection, target)
-    with ledger.recorded(context, setup, step):  # its ledger row, in its transaction
+    # its ledger row, in its transaction; and how far it got, if it commits as it goes
+    with ledger.recorded(context, setup, step), journal.journaled(context, setup, step):
         run_step(context, step, setup)
 
 
