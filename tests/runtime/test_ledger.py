@@ -362,3 +362,41 @@ async def test_each_tenant_schema_has_its_own_ledger(tmp_path: Path, postgresql_
     accepted = await asyncmig.repair(config, accept="a1")
     assert sorted(e.database for e in accepted.accepted) == ["main:t1", "main:t2"]
     assert (await asyncmig.validate(config)).ok
+
+
+def _alembic_ini(root: Path, url: str, extra: str = "") -> asyncmig.Config:
+    """Turn the project under `root` into an Alembic one: an alembic.ini beside its scripts."""
+    (root / "asyncmig.toml").unlink()
+    (root / "alembic.ini").write_text(
+        f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {url}\n{extra}"
+    )
+    return asyncmig.Config.load(root / "alembic.ini", environ={})
+
+
+async def test_an_alembic_ini_project_gets_no_ledger(tmp_path: Path, sqlite_url: str) -> None:
+    """An alembic.ini read as it is leaves Alembic's schema exactly: no ledger table."""
+    write_project(tmp_path, sqlite_url, linear("a1", "b2"))
+    config = _alembic_ini(tmp_path, sqlite_url)
+    await commands.upgrade(config)
+    assert await tables(sqlite_url) == {"alembic_version", "t_a1", "t_b2"}
+    await commands.downgrade(config, "base")
+    assert await tables(sqlite_url) == {"alembic_version"}
+
+
+async def test_ledger_true_turns_it_on_in_an_alembic_ini(tmp_path: Path, sqlite_url: str) -> None:
+    """`ledger = true` in [alembic] records the steps there too."""
+    write_project(tmp_path, sqlite_url, linear("a1"))
+    config = _alembic_ini(tmp_path, sqlite_url, "ledger = true\n")
+    await commands.upgrade(config)
+    assert "alembic_version_ledger" in await tables(sqlite_url)
+    rows = await ledger_rows(sqlite_url, "alembic_version_ledger")
+    assert [(row["revision"], row["direction"]) for row in rows] == [("a1", "upgrade")]
+
+
+async def test_ledger_false_keeps_an_asyncmig_project_to_the_version_table(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """`ledger = false` in asyncmig.toml: no ledger, and upgrade validates nothing."""
+    config = write_project(tmp_path, sqlite_url, linear("a1"), options={"ledger": False})
+    await commands.upgrade(config)
+    assert await tables(sqlite_url) == {"asyncmig_version", "t_a1"}

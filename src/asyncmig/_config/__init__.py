@@ -29,9 +29,12 @@ Keys carry Alembic's names and meanings.  Layout decisions:
   are a number of seconds or text with a unit: ``"500ms"``, ``"5s"``, ``"10min"``, ``"1h"``.
 - ``alembic.ini`` keeps Alembic's version table name (``alembic_version``)
   unless ``version_table`` is set, so an Alembic project runs as it is.
+- ``ledger``: record every applied step in ``<version_table>_ledger``.  On by
+  default, except in an ``alembic.ini`` read as it is: an Alembic project then
+  leaves exactly the schema Alembic leaves until it sets ``ledger = true``.
 - ``validate_on_migrate`` (default true): ``upgrade`` first compares the
-  checksum each applied script had when it ran (kept in the ledger table
-  ``<version_table>_ledger``) with the file on disk, and stops on an edit.
+  checksum each applied script had when it ran (kept in the ledger) with the
+  file on disk, and stops on an edit.
 
 Never imports sqlalchemy (commands that need no database stay fast).
 """
@@ -176,6 +179,7 @@ class Config(_MaskedRepr):
     ddl_lock_timeout: float | None = None  # a step's wait for each table lock; None: off
     ddl_lock_retries: int = 3  # tries again after that wait timed out (ddl_lock_timeout set)
     migration_statement_timeout: float | None = None  # None: the connection's own; 0: no limit
+    ledger: bool = True  # record applied steps beside the version table (off: Alembic's schema)
     validate_on_migrate: bool = True  # upgrade first compares applied scripts with the ledger
     target_metadata: str | None = None  # "pkg.module:attr"
     naming_convention: Mapping[str, str] = field(default_factory=dict)  # opt-in; {}: none
@@ -333,6 +337,7 @@ def _build(
         ddl_lock_timeout=values.seconds("ddl_lock_timeout") or None,
         ddl_lock_retries=values.integer("ddl_lock_retries", 3, minimum=0),
         migration_statement_timeout=values.seconds("migration_statement_timeout"),
+        ledger=values.boolean("ledger", not source.is_alembic),
         validate_on_migrate=values.boolean("validate_on_migrate", True),
         target_metadata=values.target("target_metadata"),
         naming_convention=MappingProxyType(values.naming_convention(ini=source.kind == "ini")),

@@ -64,6 +64,7 @@ MAIN_KEYS = (
     "migration_statement_timeout",
     "target_metadata",
     "naming_convention",
+    "ledger",
     "validate_on_migrate",
     "databases",
     "schemas",

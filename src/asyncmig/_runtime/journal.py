@@ -242,8 +242,16 @@ def _backend(context: MigrationContext) -> type[Backend]:
 
 
 @contextmanager
-def journaled(context: MigrationContext, setup: TargetSetup, step: Step) -> Iterator[StepJournal]:
-    """The step run inside is journaled; its row (if any) is deleted once it has succeeded."""
+def journaled(
+    context: MigrationContext, setup: TargetSetup, step: Step
+) -> Iterator[StepJournal | None]:
+    """The step run inside is journaled; its row (if any) is deleted once it has succeeded.
+
+    Without the ledger (``ledger = false``) there is nowhere to journal: nothing is.
+    """
+    if not setup.config.ledger:
+        yield None
+        return
     journal = StepJournal(context, setup, step)
     context.journal = journal
     journal.begin()
@@ -312,7 +320,7 @@ def resolve(connection: Connection, version: VersionTable, item: Unfinished, how
 
 async def check(tc: TargetConnection, setup: TargetSetup) -> None:
     """Before any step of ``upgrade`` or ``downgrade``: stop if a step stopped part-way before."""
-    if setup.request.command not in _RUNS_SCRIPTS:
+    if setup.request.command not in _RUNS_SCRIPTS or not setup.config.ledger:
         return
     found = await tc.conn.run_sync(unfinished, tc.version)
     if not found:

@@ -284,6 +284,8 @@ def _utc(value: Any) -> datetime:
 
 async def prepare(setup: TargetSetup, steps: Sequence[Step]) -> None:
     """Hash the scripts `steps` run, and learn who runs them, in a worker thread."""
+    if not setup.config.ledger:
+        return
     await anyio.to_thread.run_sync(_prepare, setup, list(steps))
 
 
@@ -319,6 +321,8 @@ def recorded(context: MigrationContext, setup: TargetSetup, step: Step) -> Itera
     """Time the step run inside; once it has succeeded, write its row in its own transaction."""
     started = time.perf_counter()
     yield
+    if not setup.config.ledger:
+        return
     connection = context.connection
     assert connection is not None  # online only
     version = context.version
@@ -337,6 +341,8 @@ def recorded(context: MigrationContext, setup: TargetSetup, step: Step) -> Itera
 
 def ensure_beside(context: MigrationContext, setup: TargetSetup) -> None:
     """Create the ledger beside the version table if it is missing (``ensure-version``)."""
+    if not setup.config.ledger:
+        return
     connection = context.connection
     assert connection is not None  # online only
     version = context.version
@@ -362,6 +368,8 @@ async def record_failure(
     Best-effort: a failure here is logged, never raised.  Nothing is written for
     a cancelled step, nor where there is no version table yet.
     """
+    if not setup.config.ledger:
+        return
     if error is not None and not isinstance(error, Exception):
         return  # cancelled or interrupted: get out at once
     values = _step_row(setup, step, started, success=False)
@@ -406,7 +414,8 @@ async def verify(
 
     Runs in the transaction that read `heads`; on a mismatch nothing has been written.
     """
-    if setup.request.command != "upgrade" or not setup.config.validate_on_migrate:
+    config = setup.config
+    if setup.request.command != "upgrade" or not (config.ledger and config.validate_on_migrate):
         return
     key = f"{setup.database}:{setup.schema}" if setup.schema else setup.database
     entries = await tc.conn.run_sync(read_entries, tc.version, key)

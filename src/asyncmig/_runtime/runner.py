@@ -348,9 +348,10 @@ class _Migration:
                 with anyio.CancelScope(shield=True):
                     await self.tc.rollback()
                     await ledger.record_failure(self.tc, self.setup, step, started)
-                    exc = await journal.after_failure(
-                        self.tc, step, exc, before, rolled_back=exc.outcome == ROLLED_BACK
-                    )
+                    if self.setup.config.ledger:
+                        exc = await journal.after_failure(
+                            self.tc, step, exc, before, rolled_back=exc.outcome == ROLLED_BACK
+                        )
                 settings = step_settings(self.setup.config, step)
                 if settings.lock_timeout is not None and self.tc.session.lock_timed_out(exc.cause):
                     clean = self.tc.session.commits == commits and (
