@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import Config
 from .._reports import AutogenRevision, CheckReport, Difference, RevisionInfo
-from ..errors import AsyncmigError, CommandError, NoTargetMetadata
+from ..errors import CommandError, NoTargetMetadata
 from .revision_info import revision_info
 
 if TYPE_CHECKING:
@@ -56,34 +56,21 @@ async def _compare_all(
     config: Config, databases: Sequence[str] | None, engines: Engines | None
 ) -> tuple[ScriptCache, list[_Compared]]:
     """Compare every selected database concurrently; raise the first failure in config order."""
-    import anyio  # deferred: the CLI imports this module for its --help texts
-
     from .preload import runtime_imported
 
     await runtime_imported(config, databases)
+    # deferred: the CLI imports this module for its --help texts
+    from .._runtime.failures import each_database, raise_first
     from .._runtime.script_cache import ScriptCache
 
     selected = config.select(databases)
     cache = ScriptCache(config)
-    found: dict[str, _Compared] = {}
-    failures: dict[str, AsyncmigError] = {}
 
-    from .._runtime.failures import unexpected
+    async def one(database: DatabaseConfig) -> _Compared:
+        return await _compare_one(config, database, cache, engines)
 
-    async def one(database: DatabaseConfig) -> None:
-        try:
-            found[database.name] = await _compare_one(config, database, cache, engines)
-        except AsyncmigError as exc:
-            failures[database.name] = exc
-        except Exception as exc:  # not ours: still this database's one-line error
-            failures[database.name] = unexpected(database.name, database.masked_url, exc)
-
-    async with anyio.create_task_group() as group:
-        for database in selected:
-            group.start_soon(one, database)
-    for database in selected:
-        if database.name in failures:
-            raise failures[database.name]
+    found, failures = await each_database(selected, one)
+    raise_first(selected, failures)
     return cache, [found[database.name] for database in selected]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .._config import Config
 from .._reports import ChecksumProblem, JournalEntry, LedgerEntry, RepairReport, ValidateReport
-from ..errors import AsyncmigError, CommandError, RevisionError, UnknownRevision
+from ..errors import CommandError, RevisionError, UnknownRevision
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -210,30 +210,17 @@ async def _each(
     from .preload import runtime_imported
 
     await runtime_imported(config, databases)
-    import anyio
-
-    from .._runtime.failures import unexpected
+    from .._runtime.failures import each_database, raise_first
     from .._runtime.script_cache import ScriptCache
 
     selected = config.select(databases)
     cache = ScriptCache(config)
-    found: dict[str, T] = {}
-    failures: dict[str, AsyncmigError] = {}
 
-    async def run(database: DatabaseConfig) -> None:
-        try:
-            found[database.name] = await one(database, cache)
-        except AsyncmigError as exc:
-            failures[database.name] = exc
-        except Exception as exc:  # not ours: still this database's one-line error
-            failures[database.name] = unexpected(database.name, database.masked_url, exc)
+    async def run(database: DatabaseConfig) -> T:
+        return await one(database, cache)
 
-    async with anyio.create_task_group() as group:
-        for database in selected:
-            group.start_soon(run, database)
-    for database in selected:
-        if database.name in failures:
-            raise failures[database.name]
+    found, failures = await each_database(selected, run)
+    raise_first(selected, failures)
     return [found[database.name] for database in selected]
 
 

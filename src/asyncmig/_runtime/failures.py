@@ -9,10 +9,20 @@ The original stays chained as ``__cause__`` for ``--traceback``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+
 from .._urls import mask_text
 from ..errors import AsyncmigError, CommandError, MigrationFailed
 
-__all__ = ("in_schema", "unexpected")
+if TYPE_CHECKING:
+    from .._config import DatabaseConfig
+
+__all__ = ("each_database", "in_schema", "raise_first", "unexpected")
+
+T = TypeVar("T")
 
 
 def _leaf(exc: BaseException) -> BaseException:
@@ -45,3 +55,31 @@ def in_schema(exc: AsyncmigError, schema: str | None) -> AsyncmigError:
         return exc
     exc.args = (f"schema {schema!r}: {text}",)
     return exc
+
+
+async def each_database(
+    selected: Sequence[DatabaseConfig], one: Callable[[DatabaseConfig], Awaitable[T]]
+) -> tuple[dict[str, T], dict[str, AsyncmigError]]:
+    """``one(database)`` for every database at once: the results and the one-line errors."""
+    found: dict[str, T] = {}
+    failed: dict[str, AsyncmigError] = {}
+
+    async def run(database: DatabaseConfig) -> None:
+        try:
+            found[database.name] = await one(database)
+        except AsyncmigError as exc:
+            failed[database.name] = exc
+        except Exception as exc:  # not ours: still this database's one-line error
+            failed[database.name] = unexpected(database.name, database.masked_url, exc)
+
+    async with anyio.create_task_group() as group:
+        for database in selected:
+            group.start_soon(run, database)
+    return found, failed
+
+
+def raise_first(selected: Sequence[DatabaseConfig], failed: dict[str, AsyncmigError]) -> None:
+    """Raise the error of the first failed database, in configuration order."""
+    for database in selected:
+        if database.name in failed:
+            raise failed[database.name]

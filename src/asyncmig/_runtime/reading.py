@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
-import anyio
-
 from ..errors import AsyncmigError
 from .connection import leased_engine, open_target
-from .failures import unexpected
+from .failures import each_database, raise_first
 from .script_cache import ScriptCache
 from .targets import Target, live_targets
 from .version_table import VersionTable, read_heads
@@ -41,24 +39,13 @@ async def read_current(
     """
     selected = config.select(databases)
     cache = scripts or ScriptCache(config)
-    found: dict[str, dict[str, tuple[str, ...]]] = {}
-    failed: dict[str, AsyncmigError] = {}
 
-    async def one(database: DatabaseConfig) -> None:
-        try:
-            found[database.name] = await _read_database(config, database, engines, cache)
-        except AsyncmigError as exc:
-            failed[database.name] = exc
-        except Exception as exc:  # not ours: still this database's one-line error
-            failed[database.name] = unexpected(database.name, database.masked_url, exc)
+    async def one(database: DatabaseConfig) -> dict[str, tuple[str, ...]]:
+        return await _read_database(config, database, engines, cache)
 
-    async with anyio.create_task_group() as group:
-        for database in selected:
-            group.start_soon(one, database)
+    found, failed = await each_database(selected, one)
     if failures is None:
-        for database in selected:
-            if database.name in failed:
-                raise failed[database.name]
+        raise_first(selected, failed)
     else:
         failures.update((db.name, failed[db.name]) for db in selected if db.name in failed)
     return {key: revs for db in selected for key, revs in found.get(db.name, {}).items()}
