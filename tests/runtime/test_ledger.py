@@ -185,9 +185,9 @@ async def test_adopting_a_database_records_what_it_had_as_baseline(
         "CREATE TABLE t_a1 (id INTEGER PRIMARY KEY)",
         "CREATE TABLE t_b2 (id INTEGER PRIMARY KEY)",
     )
-    config = write_project(
-        tmp_path, url, linear("a1", "b2", "c3"), options={"version_table": "alembic_version"}
-    )
+    # Alembic's version table: the ledger is asked for (it is off there by default)
+    options = {"version_table": "alembic_version", "ledger": True}
+    config = write_project(tmp_path, url, linear("a1", "b2", "c3"), options=options)
     await commands.upgrade(config)
     rows = await ledger_rows(url, "alembic_version_ledger")
     assert [(r["revision"], r["direction"], r["checksum"]) for r in rows[:2]] == [
@@ -374,7 +374,7 @@ def _alembic_ini(root: Path, url: str, extra: str = "") -> asyncmig.Config:
 
 
 async def test_an_alembic_ini_project_gets_no_ledger(tmp_path: Path, sqlite_url: str) -> None:
-    """An alembic.ini read as it is leaves Alembic's schema exactly: no ledger table."""
+    """An alembic.ini read as it is (alembic_version) leaves Alembic's schema: no ledger."""
     write_project(tmp_path, sqlite_url, linear("a1", "b2"))
     config = _alembic_ini(tmp_path, sqlite_url)
     await commands.upgrade(config)
@@ -391,6 +391,23 @@ async def test_ledger_true_turns_it_on_in_an_alembic_ini(tmp_path: Path, sqlite_
     assert "alembic_version_ledger" in await tables(sqlite_url)
     rows = await ledger_rows(sqlite_url, "alembic_version_ledger")
     assert [(row["revision"], row["direction"]) for row in rows] == [("a1", "upgrade")]
+
+
+async def test_alembic_version_table_means_no_ledger_unless_asked(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """version_table = "alembic_version" in asyncmig.toml: no ledger by default, as Alembic."""
+    options = {"version_table": "alembic_version"}
+    config = write_project(tmp_path, sqlite_url, linear("a1"), options=options)
+    await commands.upgrade(config)
+    assert await tables(sqlite_url) == {"alembic_version", "t_a1"}
+    config = write_project(
+        tmp_path, sqlite_url, linear("a1", "b2"), options={**options, "ledger": True}
+    )
+    await commands.upgrade(config)
+    rows = await ledger_rows(sqlite_url, "alembic_version_ledger")
+    directions = [(row["revision"], row["direction"]) for row in rows]
+    assert directions == [("a1", "baseline"), ("b2", "upgrade")]
 
 
 async def test_ledger_false_keeps_an_asyncmig_project_to_the_version_table(

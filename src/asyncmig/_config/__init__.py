@@ -30,8 +30,9 @@ Keys carry Alembic's names and meanings.  Layout decisions:
 - ``alembic.ini`` keeps Alembic's version table name (``alembic_version``)
   unless ``version_table`` is set, so an Alembic project runs as it is.
 - ``ledger``: record every applied step in ``<version_table>_ledger``.  On by
-  default, except in an ``alembic.ini`` read as it is: an Alembic project then
-  leaves exactly the schema Alembic leaves until it sets ``ledger = true``.
+  default, except where the version table is Alembic's (``alembic_version``):
+  an Alembic project run as it is leaves exactly the schema Alembic leaves
+  until it sets ``ledger = true``.
 - ``validate_on_migrate`` (default true): ``upgrade`` first compares the
   checksum each applied script had when it ran (kept in the ledger) with the
   file on disk, and stops on an edit.
@@ -80,6 +81,8 @@ __all__ = (
     "parse_x_arguments",
     "to_async_url",
 )
+
+ALEMBIC_VERSION_TABLE = "alembic_version"
 
 DEFAULT_DATABASE = "main"
 _SECRET_KEY = re.compile(r"password|passwd|secret|token", re.I)
@@ -311,7 +314,8 @@ def _build(
     except LookupError:
         raise values.error("output_encoding", f"unknown encoding {output_encoding!r}") from None
 
-    default_table = "alembic_version" if source.is_alembic else "asyncmig_version"
+    default_table = ALEMBIC_VERSION_TABLE if source.is_alembic else "asyncmig_version"
+    version_table = values.name("version_table") or default_table
     config = Config(
         path=source.path.resolve() if source.path else None,
         here=here,
@@ -329,7 +333,7 @@ def _build(
         ),
         post_write_hooks=_hooks(source, main, environ),
         sourceless=values.boolean("sourceless", False),
-        version_table=values.name("version_table") or default_table,
+        version_table=version_table,
         version_table_schema=values.name("version_table_schema"),
         transaction_per_migration=values.boolean("transaction_per_migration", True),
         lock=values.boolean("lock", True),
@@ -337,7 +341,8 @@ def _build(
         ddl_lock_timeout=values.seconds("ddl_lock_timeout") or None,
         ddl_lock_retries=values.integer("ddl_lock_retries", 3, minimum=0),
         migration_statement_timeout=values.seconds("migration_statement_timeout"),
-        ledger=values.boolean("ledger", not source.is_alembic),
+        # an Alembic project, run as it is, keeps exactly Alembic's schema unless it opts in
+        ledger=values.boolean("ledger", version_table != ALEMBIC_VERSION_TABLE),
         validate_on_migrate=values.boolean("validate_on_migrate", True),
         target_metadata=values.target("target_metadata"),
         naming_convention=MappingProxyType(values.naming_convention(ini=source.kind == "ini")),
