@@ -129,7 +129,7 @@ async def open_target(
             except _engines.CONNECT_ERRORS as exc:
                 url = engine.url.render_as_string(hide_password=False)
                 raise _engines.unavailable(target.database, url, exc) from None
-            stack.push_async_exit(_guarded(tc.lock.release))
+            stack.push_async_exit(_guarded(_release, tc))
             if tenancy is not None and target.schema is not None:
                 state = await conn.run_sync(_enter, tenancy, target.schema, create_schema)
                 stack.push_async_exit(_guarded(conn.run_sync, _leave, tenancy, state))
@@ -142,6 +142,10 @@ async def open_target(
 def database_error(key: str, masked_url: str, exc: SQLAlchemyError) -> AsyncmigError:
     """A database error as one line naming the target and its (masked) URL."""
     return CommandError(f"database {key!r} ({masked_url}): {one_line(exc)}")
+
+
+async def _release(tc: TargetConnection) -> None:
+    await tc.lock.release()
 
 
 async def _restore(conn: AsyncConnection, session: Session) -> None:
