@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 from asyncmig import Config
 from asyncmig.testing import Templates
+from asyncmig.testing._servers import server_for
+from asyncmig.testing._templates import CLONE_PREFIX
 from tests import _servers
 
 from ._project import Step, linear, write_project
@@ -88,6 +91,54 @@ def drop_templates() -> Iterator[list[Path]]:
         _servers._run(drop)
 
 
+RECORDING_TESTS = """
+from sqlalchemy.engine import make_url
+
+
+def _record(url):
+    with open("clones.txt", "a") as out:
+        out.write(make_url(url).database + "\\n")
+
+
+def test_one(asyncmig_database):
+    _record(asyncmig_database)
+
+
+def test_two(asyncmig_database):
+    _record(asyncmig_database)
+
+
+def test_three(asyncmig_database):
+    _record(asyncmig_database)
+"""
+
+
+@pytest.fixture
+def clones_left() -> Iterator[list[tuple[str, Path]]]:
+    """After the test, fail unless the clones named in each (server URL, file) go within 60 s.
+
+    The check runs after pytester's teardown, as in ``drop_templates``.
+    """
+    given: list[tuple[str, Path]] = []
+    yield given
+    for url, names in given:
+        recorded = names.read_text().split()
+        prefix = recorded[0][: len(CLONE_PREFIX) + 9]  # the session's part of the names
+
+        async def left(url: str = url, prefix: str = prefix) -> list[str]:
+            server = server_for(url, Path())
+            try:
+                with anyio.move_on_after(60):
+                    while await server.names(prefix):  # noqa: ASYNC110  # the helper's drops
+                        await anyio.sleep(0.1)
+                return await server.names(prefix)
+            finally:
+                await server.close()
+
+        assert len(set(recorded)) == 3
+        assert _servers._run(left) == []
+
+
 def _project(pytester: pytest.Pytester, url: str, tag: str, counter: Path) -> None:
     steps = list(linear(tag))
     first = steps[0]
@@ -128,6 +179,31 @@ def test_two_xdist_workers_share_templates(
     result.assert_outcomes(passed=4)
     # One build for head and one for c3, however many workers and tests cloned them.
     assert counter.read_text() == "built\n" * 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "any_database_url",
+    [
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+    indirect=True,
+)
+def test_clones_are_dropped_after_the_session(
+    any_database_url: str,
+    drop_templates: list[Path],
+    clones_left: list[tuple[str, Path]],
+    pytester: pytest.Pytester,
+    tag: str,
+) -> None:
+    """Every clone a session made (taken or made ahead) is dropped once it has ended."""
+    write_project(pytester.path, any_database_url, linear(tag))
+    pytester.makeini("[pytest]\nasyncmig_template_dir = templates\n")
+    pytester.makepyfile(test_inner=RECORDING_TESTS)
+    drop_templates.append(pytester.path)
+    clones_left.append((any_database_url, pytester.path / "clones.txt"))
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 
 @pytest.mark.slow

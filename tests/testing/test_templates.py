@@ -20,6 +20,16 @@ from ._project import Step, linear, table
 pytestmark = pytest.mark.anyio
 
 
+async def _names(templates: Templates, count: int = 0, *, patience: float = 60) -> list[str]:
+    """The databases of `templates` on its server, once `count` (or after `patience` s)."""
+    deadline = anyio.current_time() + patience
+    names = await templates.server.names(templates.prefix)
+    while len(names) != count and anyio.current_time() < deadline:
+        await anyio.sleep(0.05)
+        names = await templates.server.names(templates.prefix)
+    return names
+
+
 async def _rows(url: str, sql: str) -> list[Any]:
     engine = create_async_engine(url, poolclass=NullPool)
     try:
@@ -161,3 +171,46 @@ async def test_mariadb_view_is_migrated_not_copied(make_templates: Any, tag: str
     assert not templates.server.can_clone(await templates.template())
     assert await _rows(clone.url, "SELECT label FROM account_names") == [("seed",)]
     await templates.drop(clone)
+
+
+async def test_clones_are_made_ahead_and_the_unused_ones_dropped(make_templates: Any) -> None:
+    """From a revision's second clone on, `ahead` more are made; close drops those not taken."""
+    templates: Templates = make_templates()
+    templates.ahead = 2
+    taken = [await templates.clone() for _ in range(3)]
+    assert len({clone.name for clone in taken}) == 3
+    assert await _rows(taken[2].url, "SELECT id, label FROM account") == [(1, "seed")]
+    made = await _names(templates, 5)  # the three taken and two made ahead
+    assert {clone.name for clone in taken} < set(made)
+    assert len(made) == 5
+    for clone in taken:
+        await templates.drop(clone)
+    await templates.close()
+    assert await _names(templates) == []
+
+
+async def test_clones_dropped_soon_are_gone_after_close(make_templates: Any) -> None:
+    """drop_soon: a helper process (PostgreSQL) or close itself drops the clone."""
+    templates: Templates = make_templates()
+    templates.ahead = 0
+    clone = await templates.clone()
+    templates.drop_soon(clone)
+    await templates.close()
+    assert await _names(templates) == []
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("any_database_url", ["postgresql"], indirect=True)
+async def test_without_a_helper_process_clones_are_dropped_in_place(
+    make_templates: Any, tmp_path: Path
+) -> None:
+    """When the drop helper cannot start (here: its log folder is a file), close drops them."""
+    templates: Templates = make_templates()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    stuck = Templates(templates.config, "main", folder=blocker, ahead=0)
+    clone = await stuck.clone()
+    stuck.drop_soon(clone)
+    await stuck.close()
+    assert await _names(stuck, patience=0) == []  # at once: no helper to wait for
+    await stuck.server.close()

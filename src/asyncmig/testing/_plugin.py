@@ -9,6 +9,8 @@ Settings (ini options, or the command-line options that override them):
   default: each configured database's own URL;
 - ``asyncmig_databases``: which configured databases (default: all);
 - ``asyncmig_keep_templates``: how many templates of one history to keep (5);
+- ``asyncmig_clones_ahead``: how many clones of a revision to make ahead of the
+  tests that ask for it (default: 1 on a server, 0 on SQLite);
 - ``asyncmig_template_dir``: where SQLite templates are kept;
 - ``asyncmig_stairway_start``, ``asyncmig_skip`` (``rev: reason`` lines): options of
   the history checks.
@@ -49,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("asyncmig_url", "server(s) for test databases ([name=]URL)", type="linelist")
     parser.addini("asyncmig_databases", "configured databases to test", type="args")
     parser.addini("asyncmig_keep_templates", "templates kept per history", default="5")
+    parser.addini("asyncmig_clones_ahead", "clones made ahead of the tests", default="")
     parser.addini("asyncmig_template_dir", "folder for SQLite templates", default="")
     parser.addini("asyncmig_stairway_start", "first revision of the stairway check", default="")
     parser.addini("asyncmig_skip", "revisions the stairway skips (rev: reason)", type="linelist")
@@ -149,6 +152,7 @@ class _State:
             if self._clone_folder is None:
                 self._clone_folder = tmp_factory.mktemp("asyncmig")
             urls = _admin_urls(list(self.option("asyncmig_url") or []))
+            ahead = self._pytest.getini("asyncmig_clones_ahead")
             try:
                 self._templates[name] = Templates(
                     self.config,
@@ -157,6 +161,7 @@ class _State:
                     folder=self._folder(),
                     clone_folder=self._clone_folder,
                     keep=int(self._pytest.getini("asyncmig_keep_templates")),
+                    ahead=int(ahead) if ahead else None,
                 )
             except AsyncmigError as exc:
                 _error(str(exc))

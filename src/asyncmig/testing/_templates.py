@@ -10,11 +10,17 @@ dropped after each build.
 Builds are safe across pytest-xdist workers and CI jobs sharing a server: the
 build runs under the server's own lock (see ``_servers``), the first comer
 builds, the others wait, find it complete and reuse it.
+
+Once a revision has been cloned twice, ``ahead`` more clones of it are made in
+the background, so that the next test finds one ready while the current one
+runs.  Clones are dropped in the background too: on PostgreSQL by a helper
+process that finishes after the test run (``_dropper``), elsewhere here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -28,6 +34,7 @@ import anyio.to_thread
 from .._config import Config
 from .._script.directory import ScriptDirectory
 from ..errors import CommandError
+from ._dropper import Dropper
 from ._servers import Server, TemplateState, server_for
 
 __all__ = ("Clone", "Templates", "with_url")
@@ -91,6 +98,7 @@ class Templates:
         folder: Path,
         clone_folder: Path | None = None,
         keep: int = 5,
+        ahead: int | None = None,
     ) -> None:
         url = admin_url or config.database(database).url
         if not url:
@@ -103,10 +111,15 @@ class Templates:
         self.server: Server = server_for(url, folder)
         if clone_folder is not None:
             self.server.clone_folder = clone_folder
+        self.ahead = self.server.ahead if ahead is None else ahead
+        self.prefix = f"{CLONE_PREFIX}{uuid.uuid4().hex[:8]}_"  # of the clones made here
         self._states: dict[str, TemplateState] = {}
         self._hashes: tuple[str, str] | None = None
+        self._asked: collections.Counter[str] = collections.Counter()
+        self._made: dict[str, collections.deque[asyncio.Task[Clone]]] = {}
         self._doomed: list[str] = []
-        self._dropper: asyncio.Task[None] | None = None
+        self._dropping: asyncio.Task[None] | None = None
+        self._helper = Dropper(url, folder / "drops.log") if self.server.drops_elsewhere else None
 
     @property
     def dialect(self) -> str:
@@ -158,42 +171,85 @@ class Templates:
                     await self.server.drop(name)
 
     async def clone(self, revision: str = "head") -> Clone:
-        """A fresh database at `revision`, cloned from its template."""
+        """A fresh database at `revision`, cloned from its template.
+
+        From the second clone of one revision on, ``ahead`` more are kept in the
+        making, so that the next call finds one ready (or nearly).
+        """
         state = await self.template(revision)
-        name = f"{CLONE_PREFIX}{uuid.uuid4().hex[:16]}"
-        url = await self.server.clone(state, name)
-        if not self.server.can_clone(state):
-            await self.migrate(url, revision)
+        self._asked[revision] += 1
+        made = self._made.setdefault(revision, collections.deque())
+        if self.ahead and self._asked[revision] > 1:
+            loop = asyncio.get_running_loop()
+            while len(made) <= self.ahead:
+                made.append(loop.create_task(self._make(state, revision)))
+        if made:
+            return await made.popleft()
+        return await self._make(state, revision)
+
+    async def _make(self, state: TemplateState, revision: str) -> Clone:
+        name = self._clone_name()
+        try:
+            url = await self.server.clone(state, name)
+            if not self.server.can_clone(state):
+                await self.migrate(url, revision)
+        except BaseException:
+            self._drop_soon(name)  # whatever part of it was made
+            raise
         return Clone(name, url, self.database)
+
+    def _clone_name(self) -> str:
+        return f"{self.prefix}{uuid.uuid4().hex[:8]}"
 
     async def empty(self) -> Clone:
         """A fresh, empty database (for the history checks)."""
-        name = f"{CLONE_PREFIX}{uuid.uuid4().hex[:16]}"
+        name = self._clone_name()
         return Clone(name, await self.server.create(name), self.database)
 
     async def drop(self, clone: Clone) -> None:
-        """Drop a clone."""
+        """Drop a clone, now."""
         await self.server.drop(clone.name)
 
     def drop_soon(self, clone: Clone) -> None:
-        """Drop a clone in the background (call on the event loop); :meth:`close` waits.
+        """Drop a clone in the background (call on the event loop).
 
-        A PostgreSQL ``DROP DATABASE`` waits for a checkpoint (a second or so);
-        clones dropped together share one, and the test does not wait for it.
+        On PostgreSQL a helper process drops it, and the test run does not wait
+        for it (see ``_dropper``); elsewhere it is dropped here, and
+        :meth:`close` waits for those drops.
         """
-        self._doomed.append(clone.name)
-        if self._dropper is None or self._dropper.done():
-            self._dropper = asyncio.get_running_loop().create_task(self._drop_doomed())
+        self._drop_soon(clone.name)
+
+    def _drop_soon(self, name: str) -> None:
+        self._doomed.append(name)
+        if self._dropping is None or self._dropping.done():
+            self._dropping = asyncio.get_running_loop().create_task(self._drop_doomed())
 
     async def _drop_doomed(self) -> None:
         while self._doomed:
             batch, self._doomed = self._doomed, []
+            if self._helper is not None:
+                try:
+                    await self._helper.drop(batch)
+                    continue
+                except OSError:
+                    self._helper = None  # no helper process: drop them here from now on
             async with anyio.create_task_group() as group:
                 for name in batch:
                     group.start_soon(self.server.drop, name)
 
     async def close(self) -> None:
-        """Wait for background drops, then release the server's admin connections."""
-        if self._dropper is not None:
-            await self._dropper
+        """Drop the clones made ahead that nobody took, and release the admin connections.
+
+        The helper process may still be dropping clones after this returns; the
+        clones of this object are those whose names start with :attr:`prefix`.
+        """
+        for made in self._made.values():
+            for result in await asyncio.gather(*made, return_exceptions=True):
+                if isinstance(result, Clone):
+                    self.drop_soon(result)
+        self._made.clear()
+        if self._dropping is not None:
+            await self._dropping
+        if self._helper is not None:
+            await self._helper.close()
         await self.server.close()
