@@ -12,8 +12,8 @@ build runs under the server's own lock (see ``_servers``), the first comer
 builds, the others wait, find it complete and reuse it.
 
 Once a revision has been cloned twice, ``ahead`` more clones of it are made in
-the background, so that the next test finds one ready while the current one
-runs.  Clones are dropped in the background too: on PostgreSQL by a helper
+the background while the test that got the last one runs, so that the next
+test finds one ready.  Clones are dropped in the background too: on PostgreSQL by a helper
 process that finishes after the test run (``_dropper``), elsewhere here.
 """
 
@@ -173,19 +173,20 @@ class Templates:
     async def clone(self, revision: str = "head") -> Clone:
         """A fresh database at `revision`, cloned from its template.
 
-        From the second clone of one revision on, ``ahead`` more are kept in the
-        making, so that the next call finds one ready (or nearly).
+        From the second clone of one revision on, once it is made, up to
+        ``ahead`` more are started in the background: they are made while the
+        caller uses this one, and never compete with the clone a caller waits for
+        (beyond the other clones made ahead).
         """
         state = await self.template(revision)
         self._asked[revision] += 1
         made = self._made.setdefault(revision, collections.deque())
-        if self.ahead and self._asked[revision] > 1:
+        clone = await (made.popleft() if made else self._make(state, revision))
+        if self._asked[revision] > 1:
             loop = asyncio.get_running_loop()
-            while len(made) <= self.ahead:
+            while len(made) < self.ahead:
                 made.append(loop.create_task(self._make(state, revision)))
-        if made:
-            return await made.popleft()
-        return await self._make(state, revision)
+        return clone
 
     async def _make(self, state: TemplateState, revision: str) -> Clone:
         name = self._clone_name()
