@@ -13,45 +13,24 @@ a URL the test is skipped with the reason; with
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 
 import pytest
 
-from tests import _servers
-
-# A callback that holds the event loop longer than this is a blocking call in async code.
-BLOCKING_LIMIT_SECONDS = 1.0
-
-
-def _watched_loop() -> asyncio.AbstractEventLoop:
-    loop = asyncio.new_event_loop()
-    loop.slow_callback_duration = BLOCKING_LIMIT_SECONDS
-    return loop
+from tests import _blocking, _servers
 
 
 @pytest.fixture
 def anyio_backend() -> tuple[str, dict[str, object]]:
     """SQLAlchemy's async engines run on asyncio only; debug mode reports blocking calls."""
-    return "asyncio", {"debug": True, "loop_factory": _watched_loop}
-
-
-class _SlowCallbacks(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Executing "):
-            self.messages.append(message)
+    return "asyncio", {"debug": True, "loop_factory": _blocking.watched_loop}
 
 
 @pytest.fixture(autouse=True)
 def _no_blocking_in_event_loop() -> Iterator[None]:
     """Fail any test during which one callback held the event loop too long."""
-    watcher = _SlowCallbacks()
+    watcher = _blocking.SlowCallbacks()
     logger = logging.getLogger("asyncio")
     logger.addHandler(watcher)
     try:
