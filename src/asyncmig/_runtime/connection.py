@@ -70,6 +70,15 @@ class TargetConnection:
         """Roll back the open transaction; a connection that cannot is discarded."""
         await _rollback(self.conn)
 
+    async def try_sync(self, failure: str, fn: Callable[..., T], *args: Any) -> T | None:
+        """``run_sync(fn, *args)`` at best effort: on failure, log `failure`, roll back, None."""
+        try:
+            return await self.conn.run_sync(fn, *args)
+        except Exception:
+            log.warning("database %r: %s", self.target.database.name, failure, exc_info=True)
+            await self.rollback()
+            return None
+
 
 @asynccontextmanager
 async def leased_engine(
@@ -109,7 +118,7 @@ async def open_target(
     table, schema = target.version_table(config)
     async with AsyncExitStack() as stack:
         conn = await _engines.connect(engine, target.database)
-        stack.push_async_exit(_closing(conn))
+        stack.push_async_exit(_guarded(_close, conn))
         tc = TargetConnection(
             conn=conn,
             target=target,
@@ -194,21 +203,11 @@ def _guarded(fn: Callable[..., Awaitable[Any]], *args: Any) -> _ExitFn:
     return exit_
 
 
-def _closing(conn: AsyncConnection) -> _ExitFn:
-    """The last exit callback: roll back, return the connection (or discard it)."""
-
-    async def exit_(
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
-        with anyio.CancelScope(shield=True):
-            if exc is not None or conn.in_transaction():
-                await _rollback(conn)
-            await conn.close()
-        return False
-
-    return exit_
+async def _close(conn: AsyncConnection) -> None:
+    """The last exit callback: roll back what is open, return the connection (or discard it)."""
+    if conn.in_transaction():
+        await _rollback(conn)
+    await conn.close()
 
 
 async def _rollback(conn: AsyncConnection) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import socket
 from collections.abc import Iterator, Sequence
@@ -67,7 +66,6 @@ __all__ = (
     "unfinished",
 )
 
-log = logging.getLogger("asyncmig.runtime")
 
 #: ``connection.info`` key set while asyncmig writes its own rows inside a step:
 #: those statements are not the step's (the step's error does not list them).
@@ -352,17 +350,13 @@ async def after_failure(
     if step.script is None or (tc.backend.ddl.transactional_ddl and not committed):
         return error  # no autocommit block began: nothing was journaled
     drop = not committed and not error.statements
-    try:
-        kept = await tc.conn.run_sync(_settle, tc, step, drop)
-    except Exception:
-        log.warning(
-            "database %r: what the failed step %s committed could not be read from the ledger",
-            error.database,
-            step.revision,
-            exc_info=True,
-        )
-        await tc.rollback()
-        return error
+    kept = await tc.try_sync(
+        f"what the failed step {step.revision} committed could not be read from the ledger",
+        _settle,
+        tc,
+        step,
+        drop,
+    )
     if kept is None:
         return error
     rev = step.revision

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import logging
 import os
 import time
 import weakref
@@ -84,7 +83,6 @@ __all__ = (
     "verify",
 )
 
-log = logging.getLogger("asyncmig.runtime")
 
 # setup.opts key: {revision: (checksum, script path)} of the scripts planned, hashed up front.
 _SCRIPTS = "asyncmig_ledger_scripts"
@@ -373,16 +371,13 @@ async def record_failure(
     if error is not None and not isinstance(error, Exception):
         return  # cancelled or interrupted: get out at once
     values = _step_row(setup, step, started, success=False)
-    try:
-        await tc.conn.run_sync(_write_failure, tc, setup, values)
-    except Exception:
-        log.warning(
-            "database %r: the failed step %s could not be recorded in the ledger",
-            setup.database,
-            step.revision,
-            exc_info=True,
-        )
-        await tc.rollback()
+    await tc.try_sync(
+        f"the failed step {step.revision} could not be recorded in the ledger",
+        _write_failure,
+        tc,
+        setup,
+        values,
+    )
 
 
 def _write_failure(

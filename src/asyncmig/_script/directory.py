@@ -21,14 +21,14 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, ScriptError
-from . import loader
+from . import loader, writer
 from .headers import Header, HeaderCache, header_from_module, parse_source
 from .revision import Revision, RevisionMap
 
@@ -288,32 +288,8 @@ class ScriptDirectory:
             return None
         return loader.load_file(path, sys_path=self._sys_path)
 
-    def generate_revision(
-        self,
-        message: str | None,
-        *,
-        rev_id: str | None = None,
-        head: str | Sequence[str] | None = None,
-        splice: bool = False,
-        branch_labels: Sequence[str] = (),
-        depends_on: Sequence[str] = (),
-        version_path: str | Path | None = None,
-        template_args: dict[str, object] | None = None,
-    ) -> Script:
-        """Render a new script from ``script.py.mako``, run post-write hooks, return it."""
-        from .writer import generate_revision
-
-        return generate_revision(
-            self,
-            message,
-            rev_id=rev_id,
-            head=head,
-            splice=splice,
-            branch_labels=branch_labels,
-            depends_on=depends_on,
-            version_path=version_path,
-            template_args=template_args,
-        )
+    # Render a new script from ``script.py.mako``, run the post-write hooks, return it.
+    generate_revision = writer.generate_revision
 
 
 def _drives_alembic(source: str, path: Path) -> bool:
