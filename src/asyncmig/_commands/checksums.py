@@ -267,10 +267,9 @@ async def _accept_database(
     """
     import anyio.to_thread
 
-    from .._runtime.connection import leased_engine, open_target
+    from .._runtime.connection import each_locked_target
     from .._runtime.ledger import identity, relative_script
     from .._runtime.ledger_check import file_checksum
-    from .._runtime.targets import live_targets
 
     loaded, graph = await cache.require_graph(database)
     resolved: dict[str, str] = {}
@@ -298,37 +297,25 @@ async def _accept_database(
     for revision, (digest, script) in scripts.items():
         if digest is None:
             raise CommandError(f"revision {revision}: its script {script} cannot be read")
-    written: list[LedgerEntry] = []
-    notes: dict[str, list[str]] = {}
-    async with leased_engine(database, engines, loaded.env_module) as lease:
-        targets, tenancy = await live_targets(database, lease.engine)
-        for target in targets:
-            async with open_target(
-                lease.engine, target, config, lock=config.lock, tenancy=tenancy, create_schema=False
-            ) as tc:
-                accept = partial(
-                    _accept, tc=tc, key=target.key, graph=graph, location=location, scripts=scripts
-                )
-                entries, skipped = await tc.call(tc.conn.run_sync, accept)
-                await tc.call(tc.conn.commit)
-            written.extend(entries)
-            if skipped:
-                notes[target.key] = [
-                    f"revision {revision} is not applied here; nothing recorded"
-                    for revision in skipped
-                ]
+    accept = partial(_accept, graph=graph, location=location, scripts=scripts)
+    per_target = await each_locked_target(config, database, engines, loaded.env_module, accept)
+    written = [entry for _, entries, _ in per_target for entry in entries]
+    notes = {
+        key: [f"revision {revision} is not applied here; nothing recorded" for revision in skipped]
+        for key, _, skipped in per_target
+        if skipped
+    }
     return resolved, written, notes
 
 
 def _accept(
     connection: Connection,
-    *,
     tc: TargetConnection,
-    key: str,
+    *,
     graph: RevisionMap,
     location: Path,
     scripts: Mapping[str, tuple[str | None, str | None]],
-) -> tuple[list[LedgerEntry], list[str]]:
+) -> tuple[str, list[LedgerEntry], list[str]]:
     """Write an accept row for each of `scripts` applied here (the body of one ``run_sync``)."""
     from .._runtime import ledger
     from .._runtime import version_table as vt
@@ -339,12 +326,15 @@ def _accept(
     applied = set(applied_revisions(graph, heads))
     todo = [revision for revision in scripts if revision in applied]
     skipped = [revision for revision in scripts if revision not in applied]
+    key = tc.target.key
     if not todo:
-        return [], skipped
+        return key, [], skipped
     ledger.ensure(connection, tc.version, graph, location, lambda: heads)
     rows = [
         ledger.row(revision, "accept", checksum=scripts[revision][0], script=scripts[revision][1])
         for revision in todo
     ]
     ledger.insert(connection, tc.version, rows)
-    return ledger.read_entries(connection, tc.version, key)[-len(todo) :], skipped
+    entries = ledger.read_entries(connection, tc.version, key)[-len(todo) :]
+    connection.commit()
+    return key, entries, skipped

@@ -27,6 +27,7 @@ from .._dialects import backend_for
 from .._dialects.generic import Backend, MigrationLock, Session, Tenancy
 from ..errors import AsyncmigError, CommandError, one_line
 from . import engines as _engines
+from .targets import live_targets
 from .version_table import VersionTable
 
 if TYPE_CHECKING:
@@ -176,6 +177,29 @@ def _leave(connection: Connection, tenancy: Tenancy, state: Any) -> None:
     if connection.in_transaction():
         connection.rollback()
     tenancy.leave(connection, state)
+
+
+async def each_locked_target(
+    config: Config,
+    database: DatabaseConfig,
+    engines: Mapping[str, AsyncEngine] | None,
+    env_module: ModuleType | None,
+    fn: Callable[[Connection, TargetConnection], T],
+) -> list[T]:
+    """``fn(connection, tc)`` in each target of `database` in turn, under its migration lock.
+
+    For the commands that write beside the migrations (``repair``): `fn` is the
+    body of one ``run_sync`` and ends its own transaction.
+    """
+    results = []
+    async with leased_engine(database, engines, env_module) as lease:
+        targets, tenancy = await live_targets(database, lease.engine)
+        for target in targets:
+            async with open_target(
+                lease.engine, target, config, lock=config.lock, tenancy=tenancy
+            ) as tc:
+                results.append(await tc.call(tc.conn.run_sync, fn, tc))
+    return results
 
 
 _ExitFn = Callable[

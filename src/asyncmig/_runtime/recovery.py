@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING
 from .._reports import JournalEntry
 from ..errors import RevisionError
 from . import journal
-from .connection import leased_engine, open_target
-from .targets import live_targets
+from .connection import each_locked_target
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -75,20 +74,14 @@ async def recover(
                 names[revision] = graph.get(revision).revision if graph is not None else revision
             except RevisionError:
                 continue
-    entries: list[JournalEntry] = []
-    async with leased_engine(database, engines, loaded.env_module) as lease:
-        targets, tenancy = await live_targets(database, lease.engine)
-        for target in targets:
-            async with open_target(
-                lease.engine, target, config, lock=config.lock, tenancy=tenancy, create_schema=False
-            ) as tc:
-                one = partial(_target, tc=tc, key=target.key, fix=fix, resolved=set(names.values()))
-                entries.extend(await tc.call(tc.conn.run_sync, one))
+    one = partial(_target, fix=fix, resolved=set(names.values()))
+    found = await each_locked_target(config, database, engines, loaded.env_module, one)
+    entries = [entry for per_target in found for entry in per_target]
     return entries, names
 
 
 def _target(
-    connection: Connection, *, tc: TargetConnection, key: str, fix: bool, resolved: Collection[str]
+    connection: Connection, tc: TargetConnection, *, fix: bool, resolved: Collection[str]
 ) -> list[JournalEntry]:
     """One target's unfinished steps, dealt with as asked (the body of one ``run_sync``)."""
     tc.session.begin(connection)
@@ -120,7 +113,7 @@ def _target(
         who = f"{item.os_user}, " if item.os_user else ""
         entries.append(
             JournalEntry(
-                database=key,
+                database=tc.target.key,
                 revision=item.revision,
                 direction=item.direction,
                 stopped=progress.where(display),
