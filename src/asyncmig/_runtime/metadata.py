@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ __all__ = (
 )
 
 _KEY = "target_metadata"
+
 _MISSING = object()
 
 
@@ -70,14 +71,10 @@ class AutogenHooks:
 
         names = (*version_tables, *DEFAULT_VERSION_TABLES)  # and each one's ledger beside it
         tables: Collection[str] = tuple(dict.fromkeys((*names, *map(ledger_name, names))))
-        return AutogenOptions(
-            include_object=self.include_object,
-            include_name=self.include_name,
-            include_schemas=self.include_schemas,
-            compare_type=self.compare_type,
-            compare_server_default=self.compare_server_default,
-            version_tables=tables,
-        )
+        # The hooks both know (include_object, compare_type ...) pass as they are.
+        known = {f.name for f in fields(AutogenOptions)}
+        shared = {f.name: getattr(self, f.name) for f in fields(self) if f.name in known}
+        return AutogenOptions(**shared, version_tables=tables)
 
 
 def _env_path(env_module: ModuleType | None) -> str | None:
