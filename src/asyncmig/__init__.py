@@ -30,6 +30,7 @@ from ._commands.checksums import validate as validate
 from ._commands.database import current as current
 from ._commands.database import downgrade as downgrade
 from ._commands.database import ensure_version as ensure_version
+from ._commands.database import fleet_summary as fleet_summary
 from ._commands.database import is_at_head as is_at_head
 from ._commands.database import stamp as stamp
 from ._commands.database import upgrade as upgrade
@@ -56,12 +57,14 @@ from ._reports import CheckReport as CheckReport
 from ._reports import ChecksumProblem as ChecksumProblem
 from ._reports import DatabaseReport as DatabaseReport
 from ._reports import Difference as Difference
+from ._reports import FleetSummary as FleetSummary
 from ._reports import JournalEntry as JournalEntry
 from ._reports import LedgerEntry as LedgerEntry
 from ._reports import RepairReport as RepairReport
 from ._reports import RevisionInfo as RevisionInfo
 from ._reports import RunReport as RunReport
 from ._reports import StepReport as StepReport
+from ._reports import TargetFailure as TargetFailure
 from ._reports import TemplateInfo as TemplateInfo
 from ._reports import ValidateReport as ValidateReport
 
@@ -74,6 +77,7 @@ __all__ = (
     "ensure_version",
     "is_at_head",
     "wait_for_head",
+    "fleet_summary",
     "check",
     "validate",
     "repair",
@@ -96,6 +100,8 @@ __all__ = (
     "RunReport",
     "DatabaseReport",
     "StepReport",
+    "FleetSummary",
+    "TargetFailure",
     "RevisionInfo",
     "TemplateInfo",
     "CheckReport",

@@ -23,7 +23,14 @@ from ._commands import database as db_commands
 from ._commands import lint as lint_commands
 from ._commands import scripts as script_commands
 from ._config import Config, parse_x_arguments
-from ._reports import DatabaseReport, LedgerEntry, RevisionInfo, RunReport, StepReport
+from ._reports import (
+    DatabaseReport,
+    FleetSummary,
+    LedgerEntry,
+    RevisionInfo,
+    RunReport,
+    StepReport,
+)
 from .errors import AsyncmigError, CommandError
 
 # A handler returns its exit status, or an awaitable of it that main() runs under anyio.
@@ -125,12 +132,49 @@ def _print_run(report: RunReport, args: argparse.Namespace) -> int:
         _print_sql(report.databases)
     elif len(report.databases) > 1 and not args.quiet:
         _print_summary(report.databases)
+        _print_fleet_outcome(report)
+    if report.stopped is not None and not args.json:
+        print(f"asyncmig: stopped: {report.stopped}", file=sys.stderr)
     for db in report.databases:
         if db.error is not None:
             if args.traceback:
                 traceback.print_exception(db.error, file=sys.stderr)
             print(f"asyncmig: error: {db.error}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _print_fleet(summary: FleetSummary, args: argparse.Namespace) -> int:
+    if args.json:
+        _print_json(summary.to_dict())
+    elif not args.quiet:
+        for database, counts in summary.counts().items():
+            heads = set(summary.heads.get(database, ()))
+            total = sum(counts.values())
+            print(f"{database}: {total} target{'s' if total != 1 else ''}")
+            for label, count in sorted(counts.items(), key=lambda item: -item[1]):
+                marker = " (head)" if set(label.split(", ")) == heads else ""
+                print(f"  {count:>6}  {label}{marker}")
+        if summary.failures:
+            print(f"failed last time: {len(summary.failures)}")
+            for failure in summary.failures:
+                when = failure.failed_at.strftime("%Y-%m-%d %H:%M:%S") + "Z"
+                print(f"  {failure.target}  {when}  {failure.runner}: {failure.error}")
+    for error in summary.errors.values():
+        print(f"asyncmig: error: {error}", file=sys.stderr)
+    return 1 if summary.errors else 0
+
+
+def _print_fleet_outcome(report: RunReport) -> None:
+    """One line: what this runner did, what others did meanwhile, what did not start."""
+    counts = {
+        "migrated": len(report.migrated),
+        "done by another runner": len(report.done_by_others),
+        "up to date": len(report.up_to_date),
+        "failed": sum(db.status == "failed" for db in report.databases),
+        "not started": sum(db.status == "not-started" for db in report.databases),
+        "cancelled": sum(db.status == "cancelled" for db in report.databases),
+    }
+    print(", ".join(f"{label}: {n}" for label, n in counts.items() if n))
 
 
 def _print_sql(databases: Sequence[DatabaseReport]) -> None:
@@ -345,7 +389,7 @@ async def _edit(args: argparse.Namespace) -> int:
 
 def _run_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {"databases": args.db or None, "raise_on_error": False}
-    for name in ("sql", "concurrency", "fail_fast", "tag", "purge"):
+    for name in ("sql", "concurrency", "fail_fast", "canary", "max_failures", "tag", "purge"):
         if hasattr(args, name):
             options[name] = getattr(args, name)
     if getattr(args, "no_lock", False):
@@ -379,6 +423,11 @@ async def _ensure_version(args: argparse.Namespace) -> int:
 
 
 async def _current(args: argparse.Namespace) -> int:
+    if args.summary:
+        if args.wait is not None or args.check_heads:
+            args.command_parser.error("--summary reads once; it takes no --wait or --check-heads")
+        summary = await db_commands.fleet_summary(_load_config(args), databases=args.db or None)
+        return _print_fleet(summary, args)
     config = _load_config(args)
     databases = args.db or None
     errors: dict[str, AsyncmigError] = {}
@@ -648,7 +697,25 @@ def _add_run_flags(parser: argparse.ArgumentParser, *, offline: bool = True) -> 
         help="migrate at most N databases at once (default: all)",
     )
     parser.add_argument(
-        "--fail-fast", action="store_true", help="cancel the other databases when one fails"
+        "--fail-fast",
+        action="store_true",
+        help="when a target fails (with --max-failures: the K-th), cancel the running ones "
+        "and start no other",
+    )
+    parser.add_argument(
+        "--canary",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="migrate N targets first; if any of them fails, start no other",
+    )
+    parser.add_argument(
+        "--max-failures",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="start no new target after K have failed; the running ones finish "
+        "(default: continue whatever fails)",
     )
     _add_json(parser)
 
@@ -861,6 +928,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --check-heads: wait up to SECONDS (0: check once, no waiting) for "
         "another runner to reach head",
+    )
+    cmd.add_argument(
+        "--summary",
+        action="store_true",
+        help="count the targets at each revision, and list those whose last run failed, and why",
     )
     cmd.set_defaults(command_parser=cmd)
     _add_json(cmd)

@@ -24,7 +24,7 @@ from ._commands.autogen import check as _check
 from ._commands.preload import runtime_imported
 from ._config import Config
 from ._docstrings import args_from
-from ._reports import CheckReport, RunReport, StepReport
+from ._reports import CheckReport, FleetSummary, RunReport, StepReport
 from .errors import AsyncmigError, CommandError
 
 if TYPE_CHECKING:
@@ -124,6 +124,8 @@ class Migrator:
         databases: Sequence[str] | None = None,
         concurrency: int | None = None,
         fail_fast: bool = False,
+        canary: int = 0,
+        max_failures: int | None = None,
         lock: bool | None = None,
         tag: str | None = None,
         on_step: OnStep | None = None,
@@ -138,7 +140,13 @@ class Migrator:
             databases: The database names to act on (default: all of them).
             concurrency: This run's `concurrency`; None: the Migrator's.
             fail_fast: On the first failure cancel the other targets, which
-                stop at their last committed step and report ``cancelled``.
+                stop at their last committed step and report ``cancelled``
+                (with `max_failures`: at the failure that reaches it).
+            canary: Migrate this many targets first, alone; if any of them
+                fails, start no other (they report ``not-started``).
+            max_failures: After this many failed targets start no new one
+                (they report ``not-started``); the running ones finish.
+                None: every target runs, whatever fails.
             lock: This run's `lock`; None: the Migrator's.
             tag: The ``--tag`` value scripts read with ``context.get_tag_argument()``.
             on_step: This run's `on_step`; None: the Migrator's.
@@ -153,6 +161,8 @@ class Migrator:
             databases=databases,
             concurrency=concurrency,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             lock=lock,
             tag=tag,
             on_step=on_step,
@@ -168,6 +178,8 @@ class Migrator:
         databases: Sequence[str] | None = None,
         concurrency: int | None = None,
         fail_fast: bool = False,
+        canary: int = 0,
+        max_failures: int | None = None,
         lock: bool | None = None,
         tag: str | None = None,
         on_step: OnStep | None = None,
@@ -188,6 +200,8 @@ class Migrator:
             databases=databases,
             concurrency=concurrency,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             lock=lock,
             tag=tag,
             on_step=on_step,
@@ -204,6 +218,8 @@ class Migrator:
         databases: Sequence[str] | None = None,
         concurrency: int | None = None,
         fail_fast: bool = False,
+        canary: int = 0,
+        max_failures: int | None = None,
         lock: bool | None = None,
         tag: str | None = None,
         on_step: OnStep | None = None,
@@ -226,6 +242,8 @@ class Migrator:
             databases=databases,
             concurrency=concurrency,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             lock=lock,
             tag=tag,
             on_step=on_step,
@@ -262,6 +280,8 @@ class Migrator:
         databases: Sequence[str] | None,
         concurrency: int | None = None,
         fail_fast: bool = False,
+        canary: int = 0,
+        max_failures: int | None = None,
         lock: bool | None = None,
         tag: str | None = None,
         purge: bool = False,
@@ -280,6 +300,8 @@ class Migrator:
             engines=engines,
             concurrency=self.concurrency if concurrency is None else concurrency,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             lock=self.lock if lock is None else lock,
             on_step=self.on_step if on_step is None else on_step,
             scripts=self._script_cache(),
@@ -314,6 +336,21 @@ class Migrator:
         return await read_current(
             self.config, databases, engines, scripts=self._script_cache(), failures=errors
         )
+
+    async def fleet_summary(self, *, databases: Sequence[str] | None = None) -> FleetSummary:
+        """How many targets are at each revision, and which failed last time and why (reads only).
+
+        Tenant schemas are read all at once; each target's last failure is the
+        row a failed run left beside its version table (where ``ledger`` is on).
+
+        Args:
+            databases: The database names to read (default: all of them).
+        """
+        await runtime_imported(self.config, databases)
+        from ._runtime.fleet_status import read_summary
+
+        engines = await self._engines(databases)
+        return await read_summary(self.config, databases, engines, scripts=self._script_cache())
 
     async def is_at_head(self, *, databases: Sequence[str] | None = None) -> dict[str, bool]:
         """Whether each selected database is at its history's head(s) (reads only).

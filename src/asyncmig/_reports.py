@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from .errors import AsyncmigError
 
-Status = Literal["ok", "failed", "cancelled", "skipped"]
+Status = Literal["ok", "failed", "cancelled", "skipped", "not-started"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,9 @@ class DatabaseReport:
     status: Status = "ok"
     error: AsyncmigError | None = None
     sql: str | None = None  # offline mode: the rendered script
+    #: Another runner brought this target where it was asked to go while this run
+    #: waited for it (its lock was held, or it was behind when the run read the fleet).
+    done_by_other: bool = False
 
     @property
     def target(self) -> str:
@@ -66,6 +69,7 @@ class DatabaseReport:
             "elapsed_ms": round(self.elapsed_ms, 3),
             "status": self.status,
             "error": str(self.error) if self.error else None,
+            "done_by_other": self.done_by_other,
         }
 
 
@@ -76,6 +80,7 @@ class RunReport:
     command: str
     target: str | None
     databases: list[DatabaseReport] = field(default_factory=list)
+    stopped: str | None = None  # why targets were left not started (canary, max failures)
 
     @property
     def ok(self) -> bool:
@@ -86,6 +91,25 @@ class RunReport:
     def steps(self) -> list[StepReport]:
         """Every step of every target, in report order."""
         return [step for db in self.databases for step in db.steps]
+
+    @property
+    def migrated(self) -> list[str]:
+        """The targets this run changed (ran or stamped at least one step), in report order."""
+        return [db.target for db in self.databases if db.status == "ok" and db.steps]
+
+    @property
+    def done_by_others(self) -> list[str]:
+        """The targets another runner brought where they were asked to go meanwhile."""
+        return [db.target for db in self.databases if db.done_by_other]
+
+    @property
+    def up_to_date(self) -> list[str]:
+        """The targets that were already where they were asked to go when this run read them."""
+        return [
+            db.target
+            for db in self.databases
+            if db.status == "ok" and not db.steps and not db.done_by_other
+        ]
 
     def errors(self) -> list[AsyncmigError]:
         """The error of each failed target."""
@@ -103,6 +127,77 @@ class RunReport:
             "target": self.target,
             "ok": self.ok,
             "databases": [db.to_dict() for db in self.databases],
+            "migrated": self.migrated,
+            "done_by_others": self.done_by_others,
+            "up_to_date": self.up_to_date,
+            "stopped": self.stopped,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TargetFailure:
+    """A target's last failure, as recorded in the target (``current --summary``)."""
+
+    target: str  # ``database`` or ``database:schema``
+    command: str
+    revision: str | None  # the step that failed; None: it failed before any step
+    error: str  # the one-line error
+    failed_at: datetime  # UTC
+    runner: str  # "pid 4242 on web-1"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "command": self.command,
+            "revision": self.revision,
+            "error": self.error,
+            "failed_at": self.failed_at.isoformat(),
+            "runner": self.runner,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSummary:
+    """Every selected target's revision, counted, and the targets whose last run failed."""
+
+    revisions: dict[str, tuple[str, ...]]  # per target; () is base
+    heads: dict[str, tuple[str, ...]]  # each database's history heads
+    failures: tuple[TargetFailure, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)  # databases that could not be read
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per database, how many targets are at each revision (``a, b`` for several heads)."""
+        counted: dict[str, dict[str, int]] = {}
+        for key, revisions in self.revisions.items():
+            database = key.split(":", 1)[0]
+            label = ", ".join(revisions) or "<base>"
+            per = counted.setdefault(database, {})
+            per[label] = per.get(label, 0) + 1
+        return counted
+
+    @property
+    def behind(self) -> list[str]:
+        """The targets not at their history's head(s)."""
+        return [
+            key
+            for key, revisions in self.revisions.items()
+            if set(revisions) != set(self.heads.get(key.split(":", 1)[0], ()))
+        ]
+
+    @property
+    def ok(self) -> bool:
+        """True when every target is at head, none failed last time, and all were read."""
+        return not (self.behind or self.failures or self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "targets": len(self.revisions),
+            "counts": self.counts(),
+            "heads": {name: list(heads) for name, heads in self.heads.items()},
+            "behind": self.behind,
+            "failures": [failure.to_dict() for failure in self.failures],
+            "errors": dict(self.errors),
         }
 
 

@@ -1,5 +1,8 @@
 """Commands that act on databases: upgrade, downgrade, stamp, current, ensure-version.
 
+``fleet_summary`` is ``current --summary``: how many targets at each revision,
+and which failed last time and why.
+
 Each is an ``async def`` that returns data and prints nothing, and can be
 awaited from inside a running event loop (an application's lifespan, say).
 Each is a one-shot :class:`~asyncmig.Migrator`: it reads the scripts, makes
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING
 from .._config import Config
 from .._docstrings import args_from
 from .._migrator import Migrator
-from .._reports import RunReport, StepReport
+from .._reports import FleetSummary, RunReport, StepReport
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +36,7 @@ __all__ = (
     "current",
     "downgrade",
     "ensure_version",
+    "fleet_summary",
     "is_at_head",
     "stamp",
     "upgrade",
@@ -53,6 +57,8 @@ async def upgrade(
     engines: Engines | None = None,
     concurrency: int | None = None,
     fail_fast: bool = False,
+    canary: int = 0,
+    max_failures: int | None = None,
     lock: bool | None = None,
     tag: str | None = None,
     on_step: OnStep | None = None,
@@ -71,6 +77,8 @@ async def upgrade(
             sql=sql,
             databases=databases,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             tag=tag,
             raise_on_error=raise_on_error,
         )
@@ -86,6 +94,8 @@ async def downgrade(
     engines: Engines | None = None,
     concurrency: int | None = None,
     fail_fast: bool = False,
+    canary: int = 0,
+    max_failures: int | None = None,
     lock: bool | None = None,
     tag: str | None = None,
     on_step: OnStep | None = None,
@@ -104,6 +114,8 @@ async def downgrade(
             sql=sql,
             databases=databases,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             tag=tag,
             raise_on_error=raise_on_error,
         )
@@ -120,6 +132,8 @@ async def stamp(
     engines: Engines | None = None,
     concurrency: int | None = None,
     fail_fast: bool = False,
+    canary: int = 0,
+    max_failures: int | None = None,
     lock: bool | None = None,
     tag: str | None = None,
     on_step: OnStep | None = None,
@@ -139,6 +153,8 @@ async def stamp(
             purge=purge,
             databases=databases,
             fail_fast=fail_fast,
+            canary=canary,
+            max_failures=max_failures,
             tag=tag,
             raise_on_error=raise_on_error,
         )
@@ -181,6 +197,22 @@ async def current(
     """
     async with Migrator(config, engines=engines) as migrator:
         return await migrator.current(databases=databases, errors=errors)
+
+
+@args_from(Migrator, Migrator.fleet_summary)
+async def fleet_summary(
+    config: Config,
+    *,
+    databases: Sequence[str] | None = None,
+    engines: Engines | None = None,
+) -> FleetSummary:
+    """How many targets are at each revision, and which failed last time and why (reads only).
+
+    As :meth:`asyncmig.Migrator.fleet_summary`, for one call: `engines` is the
+    Migrator's option (see :class:`asyncmig.Migrator`).
+    """
+    async with Migrator(config, engines=engines) as migrator:
+        return await migrator.fleet_summary(databases=databases)
 
 
 @args_from(Migrator, Migrator.is_at_head)

@@ -164,6 +164,8 @@ class MigrationLock:
     #: Whether the lock stays held between the migration's transactions, so that
     #: the version rows cannot change under the runner between two steps.
     spans_transactions: ClassVar[bool] = False
+    #: Whether :meth:`try_acquire` can tell "held by another runner" without waiting.
+    can_try: ClassVar[bool] = False
 
     def __init__(
         self, database: str, table: str, schema: str | None, timeout: float | None
@@ -178,6 +180,10 @@ class MigrationLock:
 
     async def release(self) -> None:
         """Give the lock back; safe to call when it was never taken."""
+
+    async def try_acquire(self, engine: AsyncEngine) -> bool:
+        """Take the lock if it is free, without waiting; False: another runner holds it."""
+        raise NotImplementedError
 
 
 async def poll(attempt: AsyncConnection, statement: Any, lock: MigrationLock) -> None:
@@ -208,6 +214,7 @@ class SeparateConnectionLock(MigrationLock):
     """
 
     spans_transactions = True
+    can_try = True
 
     def __init__(
         self, database: str, table: str, schema: str | None, timeout: float | None
@@ -238,6 +245,24 @@ class SeparateConnectionLock(MigrationLock):
                 await conn.close()
             raise
         self._conn = conn
+
+    async def try_acquire(self, engine: AsyncEngine) -> bool:
+        conn = await engine.connect()
+        try:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await self.name_lock(conn)
+            taken = bool((await conn.execute(self.try_statement())).scalar())
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await conn.invalidate()
+                await conn.close()
+            raise
+        if not taken:  # nothing is held: the connection goes back to the pool as it was
+            with anyio.CancelScope(shield=True):
+                await conn.close()
+            return False
+        self._conn = conn
+        return True
 
     async def release(self) -> None:
         conn, self._conn = self._conn, None

@@ -21,29 +21,41 @@ in between: a step that then fails (its table already there, or its version
 row gone) makes the runner read the rows again, and if they moved, the plan
 is made again from what is there instead of failing, so no step ever runs
 twice.
+
+Several runners (processes, pods) may run the same fleet at once, with no
+coordinator: where the dialect's lock can be tried without waiting (a lock
+on a connection of its own), a runner that finds a target's lock held puts
+the target back in the queue, migrates others, and comes back to it; the
+target then reads as done by another runner.  Tenant schemas already where
+the run asks them to go are found in one read of every tenant's version
+table (:mod:`.tenant_versions`) and never connected to one by one.  The
+canary and the failure policy decide which targets start (:mod:`.fleet`).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import anyio.to_thread
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .._dialects import backend_for
+from .._dialects.generic import POLL_FIRST, POLL_MAX
 from .._reports import DatabaseReport, RunReport, StepReport
 from .._script.revision import Step
 from ..errors import AsyncmigError, CommandError, LockTimeout, MigrationFailed
 from . import engines as _engines
-from . import journal, ledger
-from .connection import TargetConnection, leased_engine, open_target
+from . import journal, last_failure, ledger
+from .connection import TargetConnection, database_error, leased_engine, open_target
 from .failures import in_schema, unexpected
+from .fleet import FailurePolicy, Gate, Ticket
 from .lock_safety import LockWait, announce_retry, backoff, gave_up, step_settings
 from .offline import render_offline
 from .requests import Request, check_known, plan
@@ -67,12 +79,14 @@ from .targets import (
     static_targets,
     targets_for,
 )
+from .tenant_versions import tenant_heads
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from .._config import Config, DatabaseConfig
-    from .._dialects.generic import Tenancy
+    from .._dialects.generic import MigrationLock, Tenancy
     from .._script.revision import RevisionMap
 
 __all__ = ("DEFAULT_SCHEMA_CONCURRENCY", "RunOptions", "Target", "run", "targets_for")
@@ -85,6 +99,12 @@ _RETRY_MAX = 0.2
 
 # Commands that may create a missing tenant schema (they write a version table).
 _CREATING = frozenset({"upgrade", "stamp", "ensure_version"})
+# Commands whose tenants at the asked revision are skipped after one read of them all.
+_SKIPPING = frozenset({"upgrade", "downgrade"})
+# What `_Runner.target` returns when another runner holds the target's lock.
+_BUSY = True
+
+log = logging.getLogger("asyncmig.runtime")
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,8 @@ class RunOptions:
     engines: Mapping[str, AsyncEngine] | None = None
     concurrency: int | None = None
     fail_fast: bool = False
+    canary: int = 0  # the first N targets run alone; a failure among them stops the run
+    max_failures: int | None = None  # no new target starts after this many failures
     lock: bool | None = None  # None: the configuration's `lock`
     on_step: OnStep | None = None  # called on the event loop right after each step commits
     scripts: ScriptCache | None = None  # share loaded script directories with the caller
@@ -106,15 +128,17 @@ async def run(
     """Run `request` over every selected target and report per target."""
     if options.concurrency is not None and options.concurrency < 1:
         raise CommandError(f"concurrency must be 1 or more, not {options.concurrency}")
+    policy = FailurePolicy(options.canary, options.max_failures, options.fail_fast)
     selected = config.select(databases)
     report = RunReport(request.command.replace("_", "-"), request.label)
-    runner = _Runner(config, request, options)
+    runner = _Runner(config, request, options, Gate(policy))
     per_database: list[list[DatabaseReport]] = [[] for _ in selected]
     async with anyio.create_task_group() as group:
-        runner.scope = group.cancel_scope
+        runner.gate.scope = group.cancel_scope
         for database, reports in zip(selected, per_database, strict=True):
             group.start_soon(runner.database, database, reports)
     report.databases = [db for reports in per_database for db in reports]
+    report.stopped = runner.gate.stopped
     return report
 
 
@@ -130,17 +154,14 @@ class _Shared:
 
 
 class _Runner:
-    def __init__(self, config: Config, request: Request, options: RunOptions) -> None:
+    def __init__(self, config: Config, request: Request, options: RunOptions, gate: Gate) -> None:
         self.config = config
         self.request = request
         self.options = options
+        self.gate = gate
         self.scripts = options.scripts or ScriptCache(config)
         self.limiter = anyio.CapacityLimiter(options.concurrency or math.inf)
-        self.scope: anyio.CancelScope | None = None
-
-    def _failed(self) -> None:
-        if self.options.fail_fast and self.scope is not None:
-            self.scope.cancel()
+        self.lock = config.lock if options.lock is None else options.lock
 
     async def database(self, database: DatabaseConfig, reports: list[DatabaseReport]) -> None:
         """Migrate one database's targets; a failure before any target ran is its report."""
@@ -152,13 +173,13 @@ class _Runner:
             raise
         except AsyncmigError as exc:
             reports.append(DatabaseReport(database.name, status="failed", error=exc))
-            self._failed()
+            self.gate.failed_outside()
         except Exception as exc:  # anything else still ends as this database's one error
             error = unexpected(database.name, database.masked_url, exc)
             failed = [r for r in reports if r.status == "failed"]
             if not failed:
                 reports.append(DatabaseReport(database.name, status="failed", error=error))
-            self._failed()
+            self.gate.failed_outside()
 
     async def _database(self, database: DatabaseConfig, reports: list[DatabaseReport]) -> None:
         loaded, graph = await self.scripts.require_graph(database)
@@ -198,36 +219,100 @@ class _Runner:
     async def _targets(
         self, targets: Sequence[Target], reports: list[DatabaseReport], shared: _Shared
     ) -> None:
+        known = await self._read_fleet(targets, shared)
         async with anyio.create_task_group() as group:
             for target in targets:
                 report = DatabaseReport(target.database.name, target.schema)
                 reports.append(report)
-                group.start_soon(self.guarded, target, report, shared)
+                heads = known.get(target.schema) if target.schema is not None else None
+                if heads is not None and self._arrived(shared.graph, heads):
+                    report.before = report.after = heads
+                    continue
+                group.start_soon(self.guarded, target, report, shared, heads is not None)
 
-    async def guarded(self, target: Target, report: DatabaseReport, shared: _Shared) -> None:
-        """Run one target, turning its failure or cancellation into its report."""
+    async def _read_fleet(
+        self, targets: Sequence[Target], shared: _Shared
+    ) -> dict[str, tuple[str, ...]]:
+        """Every tenant's version rows in one read, where that can skip tenants ({}: not read)."""
+        if shared.engine is None or shared.tenancy is None or len(targets) < 2:
+            return {}
+        if self.request.command not in _SKIPPING:
+            return {}
+        database = targets[0].database
+        name, _ = targets[0].version_table(self.config)
+        schemas = [target.schema for target in targets if target.schema is not None]
+        found = await tenant_heads(shared.engine, database, name, schemas)
+        return found or {}
+
+    def _arrived(self, graph: RevisionMap, heads: tuple[str, ...]) -> bool:
+        """Whether a target at `heads` has nothing to do (a surprise there is not skipped)."""
+        if not all(head in graph for head in heads):
+            return False
         try:
-            # The database's own limit first, so a waiting schema never holds a global slot.
-            async with shared.limiter, self.limiter:
-                started = time.perf_counter()
-                try:
-                    await self.target(target, report, shared)
-                finally:
-                    report.elapsed_ms = (time.perf_counter() - started) * 1000
+            return not plan(self.request, graph, heads)
+        except AsyncmigError:
+            return False
+
+    async def guarded(
+        self, target: Target, report: DatabaseReport, shared: _Shared, behind: bool = False
+    ) -> None:
+        """Run one target when the gate lets it, turning its outcome into its report.
+
+        `behind`: the fleet's read found it behind, so if it is where it should be
+        once locked, another runner did that.  A target whose lock another runner
+        holds goes back to the end of the queue (and frees its slot) until the lock
+        is free, or ``lock_timeout`` has passed since it was first found held.
+        """
+        ticket: Ticket | None = None
+        started = failed = busy = False
+        try:
+            ticket = await self.gate.admit()
+            if ticket is None:
+                report.status = "not-started"
+                return
+            first_busy: float | None = None
+            delay = POLL_FIRST
+            while True:
+                # The database's own limit first, so a waiting schema never holds a global slot.
+                async with shared.limiter, self.limiter:
+                    if self.gate.stopped is not None:
+                        report.status = "not-started"
+                        return
+                    started = True
+                    began = time.perf_counter()
+                    try:
+                        outcome = await self.target(target, report, shared)
+                    finally:
+                        report.elapsed_ms += (time.perf_counter() - began) * 1000
+                if outcome is not _BUSY:
+                    break
+                busy = True
+                now = time.monotonic()
+                first_busy = now if first_busy is None else first_busy
+                timeout = self.config.lock_timeout
+                if timeout is not None and now - first_busy >= timeout:
+                    raise LockTimeout(target.key, timeout)
+                await anyio.sleep(delay)
+                delay = min(delay * 2, POLL_MAX)
+            if (behind or busy) and not report.steps and not self.options.sql:
+                report.done_by_other = True
         except anyio.get_cancelled_exc_class():
-            report.status = "cancelled"
+            report.status = "cancelled" if started else "not-started"
             raise
         except AsyncmigError as exc:
+            failed = True
             report.status = "failed"
             report.error = in_schema(exc, target.schema)
-            self._failed()
         except Exception as exc:  # not ours: still this target's one-line error
+            failed = True
             report.status = "failed"
             report.error = unexpected(target.key, target.database.masked_url, exc)
-            self._failed()
+        finally:
+            if ticket is not None:
+                self.gate.finished(ticket, failed=failed)
 
-    async def target(self, target: Target, report: DatabaseReport, shared: _Shared) -> None:
-        """Migrate one target (or render its SQL)."""
+    async def target(self, target: Target, report: DatabaseReport, shared: _Shared) -> bool:
+        """Migrate one target (or render its SQL); True (_BUSY): another runner holds its lock."""
         table, schema = target.version_table(self.config)
         # Resolving the target metadata may import the user's models: not on the loop.
         opts = await anyio.to_thread.run_sync(
@@ -252,16 +337,87 @@ class _Runner:
             await render_offline(setup, shared.graph, target.database, report)
             for step in report.steps:
                 self._announce(step)
-            return
-        async with open_target(
-            shared.engine,
-            target,
-            self.config,
-            lock=self.config.lock if self.options.lock is None else self.options.lock,
-            tenancy=shared.tenancy,
-            create_schema=self.request.command in _CREATING,
-        ) as tc:
+            return not _BUSY
+        held = await self._try_lock(shared.engine, target, table, schema)
+        if held is False:
+            return _BUSY
+        try:
+            async with open_target(
+                shared.engine,
+                target,
+                self.config,
+                lock=self.lock and held is None,
+                tenancy=shared.tenancy,
+                create_schema=self.request.command in _CREATING,
+            ) as tc:
+                await self._migrate(tc, setup, shared, report)
+        finally:
+            if held is not None:
+                await held.release()
+        return not _BUSY
+
+    async def _try_lock(
+        self, engine: AsyncEngine, target: Target, table: str, schema: str | None
+    ) -> MigrationLock | Literal[False] | None:
+        """The target's lock, taken without waiting where the dialect can try it.
+
+        False: another runner holds it.  None: not tried (no lock, or one that
+        :func:`open_target` takes by waiting, as SQLite's write lock).
+        """
+        backend = backend_for(engine.dialect)
+        if not (self.lock and backend.lock.can_try):
+            return None
+        lock = backend.lock(target.database.name, table, schema, self.config.lock_timeout)
+        try:
+            taken = await lock.try_acquire(engine)
+        except _engines.CONNECT_ERRORS as exc:
+            url = engine.url.render_as_string(hide_password=False)
+            raise _engines.unavailable(target.database, url, exc) from None
+        except SQLAlchemyError as exc:
+            raise database_error(target.key, target.database.masked_url, exc) from exc
+        return lock if taken else False
+
+    async def _migrate(
+        self, tc: TargetConnection, setup: TargetSetup, shared: _Shared, report: DatabaseReport
+    ) -> None:
+        """Run the migration; keep its failure in the target (or forget the last one)."""
+        try:
             await _Migration(self, tc, setup, shared.graph, report).run()
+        except (AsyncmigError, SQLAlchemyError) as exc:
+            if self.config.ledger:
+                message = (
+                    str(in_schema(exc, tc.target.schema))
+                    if isinstance(exc, AsyncmigError)
+                    else str(database_error(tc.target.key, tc.target.database.masked_url, exc))
+                )
+                await self._keep_failure(tc, getattr(exc, "revision", None), message)
+            raise
+        if self.config.ledger and report.steps:
+            await self._keep_failure(tc, None, None)
+
+    async def _keep_failure(
+        self, tc: TargetConnection, revision: str | None, message: str | None
+    ) -> None:
+        """Record the target's failure (`message`), or clear the last one (None); best-effort."""
+        table = last_failure.failure_table(*tc.target.version_table(self.config))
+        with anyio.CancelScope(shield=True):
+            try:
+                if message is None:
+                    await tc.conn.run_sync(_committed, tc, last_failure.clear, table)
+                else:
+                    command = self.request.command.replace("_", "-")
+                    revision = revision if isinstance(revision, str) else None
+                    await tc.conn.run_sync(
+                        _committed, tc, last_failure.record, table, command, revision, message
+                    )
+            except Exception:
+                log.warning(
+                    "database %r: its last failure could not be %s",
+                    tc.target.key,
+                    "cleared" if message is None else "recorded",
+                    exc_info=True,
+                )
+                await tc.rollback()
 
     def _announce(self, step: StepReport) -> None:
         if self.options.on_step is not None:
@@ -449,6 +605,17 @@ class _Migration:
         await anyio.to_thread.run_sync(load_modules, self.setup, steps)
         await ledger.prepare(self.setup, steps)  # the ledger's checksums, off the loop
         return steps
+
+
+def _committed(
+    connection: Connection, tc: TargetConnection, fn: Callable[..., None], *args: Any
+) -> None:
+    """``fn(connection, *args)`` in a transaction of its own, committed."""
+    if connection.in_transaction():
+        connection.rollback()
+    tc.session.begin(connection)
+    fn(connection, *args)
+    connection.commit()
 
 
 def _revs(revisions: Sequence[str]) -> str:
