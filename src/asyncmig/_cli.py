@@ -133,13 +133,13 @@ def _print_run(report: RunReport, args: argparse.Namespace) -> int:
     elif len(report.databases) > 1 and not args.quiet:
         _print_summary(report.databases)
         _print_fleet_outcome(report)
-    if report.stopped is not None and not args.json:
-        print(f"asyncmig: stopped: {report.stopped}", file=sys.stderr)
     for db in report.databases:
         if db.error is not None:
             if args.traceback:
                 traceback.print_exception(db.error, file=sys.stderr)
             print(f"asyncmig: error: {db.error}", file=sys.stderr)
+    if report.stopped is not None and not args.json:
+        print(f"asyncmig: stopped: {report.stopped}", file=sys.stderr)
     return 0 if report.ok else 1
 
 
