@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from ._commands import autogen as autogen_commands
@@ -23,6 +24,7 @@ from ._commands import database as db_commands
 from ._commands import lint as lint_commands
 from ._commands import scripts as script_commands
 from ._config import Config, parse_x_arguments
+from ._progress import Progress
 from ._reports import (
     DatabaseReport,
     FleetSummary,
@@ -401,18 +403,94 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _upgrade(args: argparse.Namespace) -> int:
-    report = await db_commands.upgrade(_load_config(args), args.revision, **_run_options(args))
-    return _print_run(report, args)
+    return await _run_targets(args, db_commands.upgrade, [args.revision])
 
 
 async def _downgrade(args: argparse.Namespace) -> int:
-    report = await db_commands.downgrade(_load_config(args), args.revision, **_run_options(args))
-    return _print_run(report, args)
+    return await _run_targets(args, db_commands.downgrade, [args.revision])
 
 
 async def _stamp(args: argparse.Namespace) -> int:
-    report = await db_commands.stamp(_load_config(args), args.revisions, **_run_options(args))
+    return await _run_targets(args, db_commands.stamp, args.revisions)
+
+
+async def _run_targets(
+    args: argparse.Namespace, command: Callable[..., Awaitable[RunReport]], revisions: list[str]
+) -> int:
+    """Run in this process or, with more than one job, in worker processes; one report."""
+    config = _load_config(args)
+    options = _run_options(args)
+    progress = None if "on_step" not in options else Progress(sys.stderr)
+    if progress is not None:
+        options["on_step"] = partial(_show_step, progress)
+    try:
+        report = await _run_in_jobs(args, config, (command.__name__, revisions), options, progress)
+        if report is None:
+            arguments = revisions if command is db_commands.stamp else revisions[0]
+            report = await command(config, arguments, **options)
+            for db in report.databases:
+                if progress is not None:
+                    progress.target_done(failed=db.status == "failed")
+    finally:
+        if progress is not None:
+            progress.close()
     return _print_run(report, args)
+
+
+async def _run_in_jobs(
+    args: argparse.Namespace,
+    config: Config,
+    what: tuple[str, list[str]],
+    options: dict[str, Any],
+    progress: Progress | None,
+) -> RunReport | None:
+    """The report of a run over worker processes; None: one process it is (``--jobs 1``...)."""
+    if args.jobs == 1 or options.get("sql") or options.get("canary") or options.get("max_failures"):
+        return None
+    from ._commands import jobs  # spawns processes: imported only by the runs that may
+
+    command, revisions = what
+    targets = await jobs.list_targets(config, args.db or None)
+    workers = jobs.worker_count(args.jobs, len(targets.keys))
+    if progress is not None:
+        progress.set_total(len(targets.keys) + sum(map(len, targets.reports.values())))
+    if workers < 2:
+        return None
+    setup = jobs.Setup(
+        config_path=args.config,
+        cwd=os.getcwd(),
+        url=args.url,
+        x_arguments=parse_x_arguments(args.x or []),
+        command=command,
+        revisions=tuple(revisions),
+        purge=options.get("purge", False),
+        tag=options.get("tag"),
+        concurrency=options.get("concurrency"),
+        fail_fast=options.get("fail_fast", False),
+        lock=options.get("lock"),
+    )
+    return await jobs.run_jobs(
+        setup,
+        targets,
+        workers,
+        on_step=options.get("on_step"),
+        on_target=None
+        if progress is None
+        else lambda db: progress.target_done(failed=db.status == "failed"),
+        on_output=lambda text: _print_above(progress, text.rstrip("\n")),
+    )
+
+
+def _show_step(progress: Progress, step: StepReport) -> None:
+    progress.step()
+    progress.line(_step_line(step), sys.stdout)
+
+
+def _print_above(progress: Progress | None, text: str) -> None:
+    if progress is None:
+        print(text, file=sys.stderr, flush=True)
+    else:
+        progress.line(text, sys.stderr)
 
 
 async def _ensure_version(args: argparse.Namespace) -> int:
@@ -716,6 +794,14 @@ def _add_run_flags(parser: argparse.ArgumentParser, *, offline: bool = True) -> 
         metavar="K",
         help="start no new target after K have failed; the running ones finish "
         "(default: continue whatever fails)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="split the databases and tenant schemas over N worker processes "
+        "(default: the number of cores, at most one per target; 1: this process only)",
     )
     _add_json(parser)
 
