@@ -423,6 +423,9 @@ async def _run_targets(
     progress = None if "on_step" not in options else Progress(sys.stderr)
     if progress is not None:
         options["on_step"] = partial(_show_step, progress)
+        selected = config.select(args.db or None)
+        if not any(db.schemas is not None or db.schemas_query for db in selected):
+            progress.set_total(len(selected))  # known without asking a database
     try:
         report = await _run_in_jobs(args, config, (command.__name__, revisions), options, progress)
         if report is None:
