@@ -84,15 +84,21 @@ class Targets:
 
 async def list_targets(config: Config, databases: Sequence[str] | None) -> Targets:
     """Every target of the selected databases, each schemas query run once, here."""
+    found = Targets()
+    selected = config.select(databases)
+    tenanted = [db for db in selected if db.schemas is not None or db.schemas_query is not None]
+    if not tenanted:  # no database to ask: nothing of the runtime to import either
+        found.order = [db.name for db in selected]
+        found.keys = [(db.name, None) for db in selected]
+        return found
     from .._dialects import backend_for
-    from .._runtime import engines as _engines  # the runtime imports only where a run needs it
+    from .._runtime import engines as _engines
     from .._runtime.failures import unexpected
     from .._runtime.script_cache import ScriptCache
     from .._runtime.targets import backend_name, is_tenanted, live_targets
 
-    found = Targets()
     scripts = ScriptCache(config)
-    for database in config.select(databases):
+    for database in selected:
         found.order.append(database.name)
         if not is_tenanted(database):
             found.keys.append((database.name, None))
