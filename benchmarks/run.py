@@ -41,7 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; --quick shrinks sizes and repeats."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
-    parser.add_argument("--only", choices=("heads", "upgrade", "multidb"), help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=("heads", "upgrade", "multidb", "floor"), help="run one benchmark"
+    )
     parser.add_argument("--postgresql-url", default=DEFAULT_POSTGRESQL, help="local server URL")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
     parser.add_argument("--output", type=Path, default=Path("results.json"), help="JSON file")
@@ -299,11 +301,25 @@ def run_multidb(args: argparse.Namespace) -> int:
     return subprocess.run(command, check=False).returncode
 
 
+def run_floor(args: argparse.Namespace) -> int:
+    """The floor benchmark (benchmarks/floor.py) in its own process; its exit status."""
+    output = args.output.with_name(args.output.stem + "-floor.json")
+    command = [sys.executable, str(Path(__file__).with_name("floor.py")), "--output", str(output)]
+    if args.quick:
+        command += ["--revisions", "100", "--repeat", "1"]
+    if args.no_postgresql:
+        command.append("--no-postgresql")
+    command += ["--postgresql-url", args.postgresql_url]
+    return subprocess.run(command, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks, print the tables, write the JSON; 1 if asyncmig failed."""
     args = parse_args(argv)
     if args.only == "multidb":
         return run_multidb(args)
+    if args.only == "floor":
+        return run_floor(args)
     measurements: list[Measurement] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="asyncmig-bench-") as scratch:
@@ -335,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"wrote {args.output}")
     # Alembic's failures are results (e.g. PostgreSQL running out of lock slots); ours are not.
     status = 0 if all(m.ok for m in measurements if m.key["tool"] != "alembic") else 1
+    if args.only is None:
+        status = max(status, run_floor(args))
     if args.only is None and not args.no_postgresql:
         status = max(status, run_multidb(args))
     return status
