@@ -7,6 +7,13 @@
   checks that the runner is still there (PostgreSQL 14 and later), so that a
   runner killed there takes its statement with it.
 
+- Statements without parameters (DDL, and ``op.execute`` text that returns no
+  rows) go to asyncpg through the simple query protocol: one round trip
+  instead of a prepare, an execute, and later a close of the evicted prepared
+  statement (:func:`simple_query`).  It runs as SQLAlchemy's ``do_execute``
+  step, so the statement is compiled, the cursor events and echo see it, and
+  its errors become the same SQLAlchemy exceptions.
+
 - Lock: a session-level advisory lock keyed on the version table, held on a
   connection of its own so that steps which commit, or run in autocommit,
   never release it.
@@ -34,6 +41,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     column,
+    event,
     func,
     not_,
     null,
@@ -46,6 +54,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import AddConstraint, Constraint, DropIndex
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.util import await_only  # its 2.0 name, which 2.1 keeps
 
 from .._operations import ddl
 from .._operations.impl import DialectImpl
@@ -142,6 +151,13 @@ class PostgresSession(Session):
         super().__init__(lock_timeout)
         self._client_check: str | None = None  # the connection's own value, once changed
 
+    def prepare(self, connection: Connection) -> None:
+        super().prepare(connection)
+        if connection.dialect.driver == "asyncpg":
+            if not event.contains(connection.dialect, "do_execute", simple_query):
+                event.listen(connection.dialect, "do_execute", simple_query)
+            connection.execution_options(**{SIMPLE_QUERIES: True})
+
     def autocommit_enter(self, connection: Connection) -> Any:
         state = super().autocommit_enter(connection)
         if self._client_check is None and _server_major(connection) >= 14:
@@ -187,6 +203,57 @@ class PostgresSession(Session):
 
 
 LOCK_NOT_AVAILABLE = "55P03"
+#: Execution option: this connection's statements without parameters take the
+#: simple query protocol (set on migration connections by PostgresSession.prepare).
+SIMPLE_QUERIES = "asyncmig_simple_queries"
+# Text that cannot return rows, by its first word (RETURNING excluded below).
+_NO_ROWS = re.compile(
+    r"\s*(ALTER|CREATE|DROP|COMMENT|GRANT|REVOKE|TRUNCATE|INSERT|UPDATE|DELETE|DO)\b", re.I
+)
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
+_ROWCOUNT = re.compile(r"(?:UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+def simple_query(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """SQLAlchemy's ``do_execute`` on asyncpg: a statement without parameters that returns
+    no rows, sent through the simple query protocol; False leaves it to the dialect.
+
+    SQLAlchemy's adapter prepares every statement (a round trip), then executes it
+    (another); DDL text is never executed twice, so its cached prepared statement
+    only pushes another out, whose close is a third round trip.  The simple
+    protocol is what ``psql`` sends: one round trip, nothing left on the server.
+    The transaction the adapter would begin is begun the same way, and errors
+    go through the adapter's translation, so SQLAlchemy wraps them as before.
+    """
+    if parameters or not context.execution_options.get(SIMPLE_QUERIES):
+        return False
+    if not (context.isddl or (context.is_text and _returns_no_rows(statement))):
+        return False
+    adapted = getattr(cursor, "_adapt_connection", None)
+    if adapted is None or getattr(cursor, "server_side", True):
+        return False  # not SQLAlchemy's plain asyncpg cursor: its own way
+    await_only(_simple_query(cursor, adapted, statement))
+    return True
+
+
+def _returns_no_rows(statement: str) -> bool:
+    return bool(_NO_ROWS.match(statement)) and not _RETURNING.search(statement)
+
+
+async def _simple_query(cursor: Any, adapted: Any, statement: str) -> None:
+    async with adapted._execute_mutex:
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+        try:
+            status = await adapted._connection.execute(statement)
+        except Exception as error:
+            adapted._handle_exception(error)  # raises the adapter's DBAPI error
+    counted = _ROWCOUNT.match(status or "")
+    cursor._description = None
+    cursor._rows.clear()
+    cursor._rowcount = int(counted.group(1)) if counted else -1
+
+
 _CURRENT_CLIENT_CHECK = select(func.current_setting("client_connection_check_interval"))
 _SET_CLIENT_CHECK = select(
     func.set_config("client_connection_check_interval", bindparam("value"), False)
