@@ -12,8 +12,11 @@ module collects them all with one line::
     from asyncmig.testing import *  # noqa: F403
 
 ``asyncmig test-history`` runs the same checks, by the same names, from the
-command line.  Layout: ``_templates`` (keys, build, clone), ``_servers`` (one
-class per dialect), ``_checks``, ``_snapshot``, ``_plugin``.
+command line.  :class:`EmptyDatabases` hands out fresh empty databases the same
+way (made ahead, dropped in the background).  Layout: ``_templates`` (keys,
+build, clone), ``_empty``, ``_ahead`` (made ahead), ``_dropper`` (dropped in the
+background), ``_servers`` (one class per dialect), ``_checks``, ``_snapshot``,
+``_plugin``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ._checks import CheckOptions as CheckOptions
 from ._checks import CheckResult as CheckResult
 from ._checks import check_history as check_history
 from ._checks import run_check as run_check
+from ._empty import EmptyDatabases as EmptyDatabases
 from ._snapshot import differences as differences
 from ._snapshot import snapshot as snapshot
 from ._snapshot import snapshot_url as snapshot_url
@@ -50,6 +54,7 @@ __all__ = (
     "check_history",
     "Templates",
     "Clone",
+    "EmptyDatabases",
     "with_url",
     "snapshot",
     "snapshot_url",

@@ -17,11 +17,15 @@ left behind is worth a line, not a failed test run); a helper that cannot be
 started or died makes :meth:`Dropper.drop` raise ``OSError``, and the caller
 drops the databases itself.
 
-Usage (by :class:`Dropper`): ``python -m asyncmig.testing._dropper``.
+:class:`BackgroundDrops` is what the templates and the empty databases use: the
+helper where the server drops elsewhere, else drops on the caller's event loop.
+
+Usage (by :class:`Dropper`): ``python -c "from asyncmig.testing._dropper import main; main()"``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
@@ -34,9 +38,9 @@ from typing import IO
 import anyio
 import anyio.to_thread
 
-from ._servers import server_for
+from ._servers import Server, server_for
 
-__all__ = ("Dropper",)
+__all__ = ("BackgroundDrops", "Dropper")
 
 _AT_ONCE = 8  # measured: 30 drops took 3.4 s 8 at a time, 3.8 to 5.9 s 4 at a time
 _TRIES = 3
@@ -80,7 +84,7 @@ class Dropper:
                 # A launcher that starts the helper and exits: the helper is not this
                 # process's child, so it leaves no zombie and no "still running" warning.
                 launcher = subprocess.Popen(  # this interpreter, a module of this package
-                    [sys.executable, "-c", _LAUNCH, sys.executable, "-m", __name__],
+                    [sys.executable, "-c", _LAUNCH, sys.executable, "-c", _HELPER],
                     stdin=read,
                     stdout=subprocess.DEVNULL,
                     stderr=log,
@@ -104,6 +108,44 @@ class Dropper:
                     self._stdin.close()
 
 
+class BackgroundDrops:
+    """Databases of one server dropped in the background, by the helper or here."""
+
+    def __init__(self, server: Server, log: Path) -> None:
+        self.server = server
+        self._helper = Dropper(server.url, log) if server.drops_elsewhere else None
+        self._doomed: list[str] = []
+        self._dropping: asyncio.Task[None] | None = None
+
+    def drop_soon(self, name: str) -> None:
+        """Have database `name` dropped, without waiting (call on the event loop)."""
+        self._doomed.append(name)
+        if self._dropping is None or self._dropping.done():
+            self._dropping = asyncio.get_running_loop().create_task(self._drop_doomed())
+
+    async def _drop_doomed(self) -> None:
+        while self._doomed:
+            batch, self._doomed = self._doomed, []
+            if self._helper is not None:
+                try:
+                    await self._helper.drop(batch)
+                    continue
+                except OSError:
+                    self._helper = None  # no helper process: drop them here from now on
+            async with anyio.create_task_group() as group:
+                for name in batch:
+                    group.start_soon(self.server.drop, name)
+
+    async def close(self) -> None:
+        """Wait for the drops made here; tell the helper (which may still be busy) to finish."""
+        if self._dropping is not None:
+            await self._dropping
+        if self._helper is not None:
+            await self._helper.close()
+
+
+# Not ``-m``: the package imports this module before runpy would run it as __main__.
+_HELPER = f"from {__name__} import main; main()"
 # Its own session: a Ctrl-C meant for pytest does not stop the drops.
 _LAUNCH = "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True)"
 
@@ -138,7 +180,3 @@ def main() -> None:
     url = sys.stdin.readline().strip()
     if url:
         anyio.run(_drop, url, sys.stdin, backend="asyncio")
-
-
-if __name__ == "__main__":
-    main()

@@ -7,7 +7,8 @@ dialect's identifier preparer.
 
 - PostgreSQL: ``CREATE DATABASE clone TEMPLATE tpl``; no connection is ever
   left open on a template (the admin connection sits on the admin database),
-  and "being accessed by other users" is retried briefly.
+  and "being accessed by other users" is retried briefly.  Drops outlive the
+  admin database: once it is gone they go on from the ``postgres`` database.
 - MariaDB / MySQL: the template's ``SHOW CREATE TABLE`` statements replayed in
   a new database with foreign key checks off, then ``INSERT ... SELECT`` for
   the tables that hold rows, the tables shared among a few connections (see
@@ -158,7 +159,10 @@ class _SQLServer(Server):
     @property
     def engine(self) -> AsyncEngine:
         if self._engine is None:
-            self._engine = create_async_engine(self.url, isolation_level="AUTOCOMMIT")
+            # Pinged: a drop WITH (FORCE) of the admin database ends its pooled connections.
+            self._engine = create_async_engine(
+                self.url, isolation_level="AUTOCOMMIT", pool_pre_ping=True
+            )
         return self._engine
 
     def quote(self, name: str) -> str:
@@ -186,6 +190,8 @@ def _lock_key(name: str) -> int:
 
 
 _MARK = "asyncmig template built "
+_NO_SUCH_DATABASE = "3D000"  # invalid_catalog_name
+_MAINTENANCE_DATABASE = "postgres"
 
 
 @_register
@@ -252,7 +258,17 @@ class PostgreSQLServer(_SQLServer):
         return self.url_of(name)
 
     async def drop(self, name: str) -> None:
-        await self.execute(f"DROP DATABASE IF EXISTS {self.quote(name)} WITH (FORCE)")
+        sql = f"DROP DATABASE IF EXISTS {self.quote(name)} WITH (FORCE)"
+        try:
+            await self.execute(sql)
+        except Exception as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) != _NO_SUCH_DATABASE:
+                raise
+            # The admin database itself is gone (it was a test's own database, say):
+            # the server's maintenance database stays for as long as the server does.
+            await self.close()
+            self.url = self.url_of(_MAINTENANCE_DATABASE)
+            await self.execute(sql)
 
 
 @_register
@@ -461,7 +477,12 @@ class SQLiteServer(Server):
 
     async def create(self, name: str) -> str:
         target = self.clone_folder / f"{name}.db"
-        await anyio.to_thread.run_sync(lambda: _unlink(target))
+
+        def make() -> None:
+            _unlink(target)
+            target.touch()  # an empty file is an empty database; names() lists it
+
+        await anyio.to_thread.run_sync(make)
         return make_url(self.url).set(database=str(target)).render_as_string(False)
 
     async def clone(self, state: TemplateState, name: str) -> str:

@@ -13,14 +13,13 @@ builds, the others wait, find it complete and reuse it.
 
 Once a revision has been cloned twice, ``ahead`` more clones of it are made in
 the background while the test that got the last one runs, so that the next
-test finds one ready.  Clones are dropped in the background too: on PostgreSQL by a helper
-process that finishes after the test run (``_dropper``), elsewhere here.
+test finds one ready (``_ahead``).  Clones are dropped in the background too: on
+PostgreSQL by a helper process that finishes after the test run, elsewhere here
+(``_dropper``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -34,7 +33,8 @@ import anyio.to_thread
 from .._config import Config
 from .._script.directory import ScriptDirectory
 from ..errors import CommandError
-from ._dropper import Dropper
+from ._ahead import MadeAhead
+from ._dropper import BackgroundDrops
 from ._servers import Server, TemplateState, server_for
 
 __all__ = ("Clone", "Templates", "with_url")
@@ -49,7 +49,7 @@ class Clone:
 
     name: str
     url: str
-    database: str  # the configured database it stands for
+    database: str = ""  # the configured database it stands for ("" for an empty one)
 
 
 def with_url(config: Config, database: str, url: str) -> Config:
@@ -115,11 +115,8 @@ class Templates:
         self.prefix = f"{CLONE_PREFIX}{uuid.uuid4().hex[:8]}_"  # of the clones made here
         self._states: dict[str, TemplateState] = {}
         self._hashes: tuple[str, str] | None = None
-        self._asked: collections.Counter[str] = collections.Counter()
-        self._made: dict[str, collections.deque[asyncio.Task[Clone]]] = {}
-        self._doomed: list[str] = []
-        self._dropping: asyncio.Task[None] | None = None
-        self._helper = Dropper(url, folder / "drops.log") if self.server.drops_elsewhere else None
+        self._stocks: dict[str, MadeAhead[Clone]] = {}
+        self._drops = BackgroundDrops(self.server, folder / "drops.log")
 
     @property
     def dialect(self) -> str:
@@ -173,20 +170,13 @@ class Templates:
     async def clone(self, revision: str = "head") -> Clone:
         """A fresh database at `revision`, cloned from its template.
 
-        From the second clone of one revision on, once it is made, up to
-        ``ahead`` more are started in the background: they are made while the
-        caller uses this one, and never compete with the clone a caller waits for
-        (beyond the other clones made ahead).
+        From the second clone of one revision on, up to ``ahead`` more are made
+        in the background while the caller uses this one (see ``_ahead``).
         """
         state = await self.template(revision)
-        self._asked[revision] += 1
-        made = self._made.setdefault(revision, collections.deque())
-        clone = await (made.popleft() if made else self._make(state, revision))
-        if self._asked[revision] > 1:
-            loop = asyncio.get_running_loop()
-            while len(made) < self.ahead:
-                made.append(loop.create_task(self._make(state, revision)))
-        return clone
+        if revision not in self._stocks:
+            self._stocks[revision] = MadeAhead(lambda: self._make(state, revision))
+        return await self._stocks[revision].take(self.ahead)
 
     async def _make(self, state: TemplateState, revision: str) -> Clone:
         name = self._clone_name()
@@ -195,7 +185,7 @@ class Templates:
             if not self.server.can_clone(state):
                 await self.migrate(url, revision)
         except BaseException:
-            self._drop_soon(name)  # whatever part of it was made
+            self._drops.drop_soon(name)  # whatever part of it was made
             raise
         return Clone(name, url, self.database)
 
@@ -218,25 +208,7 @@ class Templates:
         for it (see ``_dropper``); elsewhere it is dropped here, and
         :meth:`close` waits for those drops.
         """
-        self._drop_soon(clone.name)
-
-    def _drop_soon(self, name: str) -> None:
-        self._doomed.append(name)
-        if self._dropping is None or self._dropping.done():
-            self._dropping = asyncio.get_running_loop().create_task(self._drop_doomed())
-
-    async def _drop_doomed(self) -> None:
-        while self._doomed:
-            batch, self._doomed = self._doomed, []
-            if self._helper is not None:
-                try:
-                    await self._helper.drop(batch)
-                    continue
-                except OSError:
-                    self._helper = None  # no helper process: drop them here from now on
-            async with anyio.create_task_group() as group:
-                for name in batch:
-                    group.start_soon(self.server.drop, name)
+        self._drops.drop_soon(clone.name)
 
     async def close(self) -> None:
         """Drop the clones made ahead that nobody took, and release the admin connections.
@@ -244,13 +216,9 @@ class Templates:
         The helper process may still be dropping clones after this returns; the
         clones of this object are those whose names start with :attr:`prefix`.
         """
-        for made in self._made.values():
-            for result in await asyncio.gather(*made, return_exceptions=True):
-                if isinstance(result, Clone):
-                    self.drop_soon(result)
-        self._made.clear()
-        if self._dropping is not None:
-            await self._dropping
-        if self._helper is not None:
-            await self._helper.close()
+        for stock in self._stocks.values():
+            for clone in await stock.leftovers():
+                self.drop_soon(clone)
+        self._stocks.clear()
+        await self._drops.close()
         await self.server.close()
