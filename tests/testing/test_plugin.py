@@ -268,3 +268,25 @@ def test_each_configured_database_and_the_ini_options(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*test_stairway?app? PASSED*", "*test_stairway?audit? PASSED*"])
+
+
+def _readme_example() -> str:
+    """The first Python block of the README's section on pytest."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## Testing with pytest", 1)[1].split("\n## ", 1)[0]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
+def test_readme_example_runs_as_written(
+    any_database_url: str, pytester: pytest.Pytester, tag: str
+) -> None:
+    """The README's example, at most five lines, runs as it is: its test and the checks pass."""
+    example = _readme_example()
+    assert len(example.splitlines()) <= 5
+    write_project(pytester.path, any_database_url, linear(tag))
+    pytester.makepyfile(test_readme=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=8, skipped=1)  # models_match: the project has no models
+    result.stdout.fnmatch_lines(["*test_stairway?main? PASSED*", "*test_signup?main? PASSED*"])
