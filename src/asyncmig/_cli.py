@@ -167,7 +167,10 @@ def _print_fleet(summary: FleetSummary, args: argparse.Namespace) -> int:
 
 
 def _print_fleet_outcome(report: RunReport) -> None:
-    """One line: what this runner did, what others did meanwhile, what did not start."""
+    """Where other runners took part or targets did not start: one line of counts."""
+    not_started = any(db.status == "not-started" for db in report.databases)
+    if not (report.done_by_others or not_started):
+        return
     counts = {
         "migrated": len(report.migrated),
         "done by another runner": len(report.done_by_others),

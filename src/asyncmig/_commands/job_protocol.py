@@ -102,4 +102,5 @@ def report_from_dict(data: dict[str, Any]) -> DatabaseReport:
         elapsed_ms=float(data["elapsed_ms"]),
         status=data["status"],
         error=None if error is None else CommandError(error),
+        done_by_other=bool(data.get("done_by_other", False)),
     )

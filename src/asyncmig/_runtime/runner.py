@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -142,6 +144,30 @@ async def run(
     return report
 
 
+@dataclass(eq=False)
+class _Pending:
+    """A target in its database's queue, with what its earlier tries found."""
+
+    target: Target
+    report: DatabaseReport
+    behind: bool  # the fleet's read found it behind: arriving there later was another runner
+    ticket: Ticket | None = None  # let in by the gate (kept while it waits for a lock)
+    busy_since: float | None = None  # first found held by another runner (monotonic)
+    busy_at: float = -math.inf  # last found held (monotonic)
+    retry_at: float = 0.0  # monotonic
+    delay: float = POLL_FIRST  # the pause before its next try, doubling up to POLL_MAX
+
+
+@dataclass(eq=False)
+class _Reread:
+    """The tenants found held by another runner, read again at once before their next try."""
+
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+    at: float = -math.inf  # when the last read began (monotonic)
+    heads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    spread: bool = False  # the queue was rotated to a random start (see _Runner._spread)
+
+
 @dataclass(frozen=True)
 class _Shared:
     """What the targets of one database share: scripts, graph, engine, tenancy."""
@@ -151,6 +177,7 @@ class _Shared:
     engine: AsyncEngine | None  # None offline
     tenancy: Tenancy | None
     limiter: anyio.CapacityLimiter
+    reread: _Reread = field(default_factory=_Reread)
 
 
 class _Runner:
@@ -219,16 +246,43 @@ class _Runner:
     async def _targets(
         self, targets: Sequence[Target], reports: list[DatabaseReport], shared: _Shared
     ) -> None:
+        """Run the targets from one queue, as many at once as the database's limit allows.
+
+        A target whose lock another runner holds goes to the back of the queue, so
+        it is tried again once every other target had its turn.
+        """
         known = await self._read_fleet(targets, shared)
+        queue: deque[_Pending] = deque()
+        for target in targets:
+            report = DatabaseReport(target.database.name, target.schema)
+            reports.append(report)
+            heads = known.get(target.schema) if target.schema is not None else None
+            if heads is not None and self._arrived(shared.graph, heads):
+                report.before = report.after = heads
+                continue
+            report.status = "not-started"  # until it does
+            queue.append(_Pending(target, report, behind=heads is not None))
+        workers = int(min(shared.limiter.total_tokens, len(queue)))
         async with anyio.create_task_group() as group:
-            for target in targets:
-                report = DatabaseReport(target.database.name, target.schema)
-                reports.append(report)
-                heads = known.get(target.schema) if target.schema is not None else None
-                if heads is not None and self._arrived(shared.graph, heads):
-                    report.before = report.after = heads
-                    continue
-                group.start_soon(self.guarded, target, report, shared, heads is not None)
+            for _ in range(workers):
+                group.start_soon(self._work, queue, shared)
+
+    async def _work(self, queue: deque[_Pending], shared: _Shared) -> None:
+        while queue:
+            item = queue.popleft()
+            while True:
+                wait = item.retry_at - time.monotonic()
+                if wait > 0:
+                    await anyio.sleep(wait)
+                if item.busy_since is not None and await self._done_meanwhile(item, queue, shared):
+                    break
+                if not await self.guarded(item, shared):
+                    break
+                if not (item.ticket and item.ticket.canary):
+                    # A canary keeps its worker: the others may all be waiting for it.
+                    self._spread(queue, shared)
+                    queue.append(item)
+                    break
 
     async def _read_fleet(
         self, targets: Sequence[Target], shared: _Shared
@@ -244,6 +298,57 @@ class _Runner:
         found = await tenant_heads(shared.engine, database, name, schemas)
         return found or {}
 
+    @staticmethod
+    def _spread(queue: deque[_Pending], shared: _Shared) -> None:
+        """On the first target found held, go on from a random place in the queue, once.
+
+        Runners started together walk the same queue from its start, and would
+        keep finding each other's targets held; from random places they rarely do.
+        A runner alone never gets here, and keeps the configuration's order.
+        """
+        if shared.reread.spread or len(queue) < 2:
+            return
+        shared.reread.spread = True
+        queue.rotate(random.randrange(len(queue)))  # spreading work, not a secret
+
+    async def _done_meanwhile(
+        self, item: _Pending, queue: deque[_Pending], shared: _Shared
+    ) -> bool:
+        """Whether another runner finished `item` since it was found held (then it is done).
+
+        The tenants waiting for another runner are read again all at once, so that
+        coming back to each of them costs no lock and no connection of its own.
+        """
+        schema = item.target.schema
+        if schema is None or shared.engine is None or shared.tenancy is None:
+            return False
+        if self.request.command not in _SKIPPING:
+            return False
+        reread = shared.reread
+        async with reread.lock:
+            if reread.at < item.busy_at or schema not in reread.heads:
+                waiting = [schema] + [
+                    other.target.schema
+                    for other in queue
+                    if other.busy_since is not None and other.target.schema is not None
+                ]
+                began = time.monotonic()
+                name, _ = item.target.version_table(self.config)
+                found = await tenant_heads(shared.engine, item.target.database, name, waiting)
+                if found is None:
+                    return False
+                reread.at = began
+                reread.heads.update(found)
+        heads = reread.heads[schema]
+        if not self._arrived(shared.graph, heads):
+            return False
+        report = item.report
+        report.before = report.after = heads
+        report.status = "ok"
+        report.done_by_other = True
+        self._finished(item, failed=False)
+        return True
+
     def _arrived(self, graph: RevisionMap, heads: tuple[str, ...]) -> bool:
         """Whether a target at `heads` has nothing to do (a surprise there is not skipped)."""
         if not all(head in graph for head in heads):
@@ -253,95 +358,96 @@ class _Runner:
         except AsyncmigError:
             return False
 
-    async def guarded(
-        self, target: Target, report: DatabaseReport, shared: _Shared, behind: bool = False
-    ) -> None:
+    async def guarded(self, item: _Pending, shared: _Shared) -> bool:
         """Run one target when the gate lets it, turning its outcome into its report.
 
-        `behind`: the fleet's read found it behind, so if it is where it should be
-        once locked, another runner did that.  A target whose lock another runner
-        holds goes back to the end of the queue (and frees its slot) until the lock
-        is free, or ``lock_timeout`` has passed since it was first found held.
+        True: another runner holds its lock (nothing ran); it is to be tried again
+        at ``item.retry_at``, unless ``lock_timeout`` has passed since it was first
+        found held.  If it is then where it should be, that other runner did it
+        (as it did where the fleet's read found it behind).
         """
-        ticket: Ticket | None = None
-        started = failed = busy = False
+        target, report = item.target, item.report
         try:
-            ticket = await self.gate.admit()
-            if ticket is None:
+            if item.ticket is None:
+                item.ticket = await self.gate.admit()
+                if item.ticket is None:
+                    return False
+            # The database's own limit first, so a waiting schema never holds a global slot.
+            async with shared.limiter, self.limiter:
+                if self.gate.stopped is not None:
+                    self._finished(item, failed=False)
+                    return False
+                report.status = "ok"
+                began = time.perf_counter()
+                try:
+                    outcome = await self.target(target, report, shared)
+                finally:
+                    report.elapsed_ms += (time.perf_counter() - began) * 1000
+            if outcome is _BUSY:
                 report.status = "not-started"
-                return
-            first_busy: float | None = None
-            delay = POLL_FIRST
-            while True:
-                # The database's own limit first, so a waiting schema never holds a global slot.
-                async with shared.limiter, self.limiter:
-                    if self.gate.stopped is not None:
-                        report.status = "not-started"
-                        return
-                    started = True
-                    began = time.perf_counter()
-                    try:
-                        outcome = await self.target(target, report, shared)
-                    finally:
-                        report.elapsed_ms += (time.perf_counter() - began) * 1000
-                if outcome is not _BUSY:
-                    break
-                busy = True
                 now = time.monotonic()
-                first_busy = now if first_busy is None else first_busy
+                item.busy_since = now if item.busy_since is None else item.busy_since
+                item.busy_at = now
                 timeout = self.config.lock_timeout
-                if timeout is not None and now - first_busy >= timeout:
+                if timeout is not None and now - item.busy_since >= timeout:
                     raise LockTimeout(target.key, timeout)
-                await anyio.sleep(delay)
-                delay = min(delay * 2, POLL_MAX)
-            if (behind or busy) and not report.steps and not self.options.sql:
-                report.done_by_other = True
+                item.retry_at = now + item.delay
+                item.delay = min(item.delay * 2, POLL_MAX)
+                return True
+            if (item.behind or item.busy_since is not None) and not report.steps:
+                report.done_by_other = not self.options.sql
+            self._finished(item, failed=False)
         except anyio.get_cancelled_exc_class():
-            report.status = "cancelled" if started else "not-started"
+            if report.status == "ok":
+                report.status = "cancelled"
             raise
         except AsyncmigError as exc:
-            failed = True
             report.status = "failed"
             report.error = in_schema(exc, target.schema)
+            self._finished(item, failed=True)
         except Exception as exc:  # not ours: still this target's one-line error
-            failed = True
             report.status = "failed"
             report.error = unexpected(target.key, target.database.masked_url, exc)
-        finally:
-            if ticket is not None:
-                self.gate.finished(ticket, failed=failed)
+            self._finished(item, failed=True)
+        return False
+
+    def _finished(self, item: _Pending, *, failed: bool) -> None:
+        ticket, item.ticket = item.ticket, None
+        if ticket is not None:
+            self.gate.finished(ticket, failed=failed)
 
     async def target(self, target: Target, report: DatabaseReport, shared: _Shared) -> bool:
         """Migrate one target (or render its SQL); True (_BUSY): another runner holds its lock."""
         table, schema = target.version_table(self.config)
-        # Resolving the target metadata may import the user's models: not on the loop.
-        opts = await anyio.to_thread.run_sync(
-            partial(
-                context_options,
-                self.config,
-                table,
-                schema,
-                database=target.database.name,
-                env_module=shared.loaded.env_module,
-            )
-        )
-        setup = TargetSetup(
-            config=self.config,
-            database=target.database.name,
-            schema=target.schema,
-            directory=shared.loaded.directory,
-            request=self.request,
-            opts=opts,
-        )
-        if shared.engine is None:
-            await render_offline(setup, shared.graph, target.database, report)
-            for step in report.steps:
-                self._announce(step)
-            return not _BUSY
-        held = await self._try_lock(shared.engine, target, table, schema)
+        # The lock first: a target another runner holds costs one statement, nothing more.
+        held = None if shared.engine is None else await self._try_lock(shared.engine, target)
         if held is False:
             return _BUSY
         try:
+            # Resolving the target metadata may import the user's models: not on the loop.
+            opts = await anyio.to_thread.run_sync(
+                partial(
+                    context_options,
+                    self.config,
+                    table,
+                    schema,
+                    database=target.database.name,
+                    env_module=shared.loaded.env_module,
+                )
+            )
+            setup = TargetSetup(
+                config=self.config,
+                database=target.database.name,
+                schema=target.schema,
+                directory=shared.loaded.directory,
+                request=self.request,
+                opts=opts,
+            )
+            if shared.engine is None:
+                await render_offline(setup, shared.graph, target.database, report)
+                for step in report.steps:
+                    self._announce(step)
+                return not _BUSY
             async with open_target(
                 shared.engine,
                 target,
@@ -357,7 +463,7 @@ class _Runner:
         return not _BUSY
 
     async def _try_lock(
-        self, engine: AsyncEngine, target: Target, table: str, schema: str | None
+        self, engine: AsyncEngine, target: Target
     ) -> MigrationLock | Literal[False] | None:
         """The target's lock, taken without waiting where the dialect can try it.
 
@@ -367,6 +473,7 @@ class _Runner:
         backend = backend_for(engine.dialect)
         if not (self.lock and backend.lock.can_try):
             return None
+        table, schema = target.version_table(self.config)
         lock = backend.lock(target.database.name, table, schema, self.config.lock_timeout)
         try:
             taken = await lock.try_acquire(engine)
