@@ -1,24 +1,39 @@
-"""Scratch databases on the test servers named by the environment."""
+"""Scratch databases on the test servers named by the environment.
+
+Each scratch database comes from the pytest plugin's :class:`EmptyDatabases`,
+one per server for the test session: made ahead while the previous test runs,
+dropped in the background (on PostgreSQL by the plugin's drop helper process,
+which may finish a few seconds after the run).  :func:`close` ends them all.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import threading
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+from asyncmig.testing import EmptyDatabases
+from asyncmig.testing._loop import LoopThread
 
 ENV_VARS = {
     "postgresql": "ASYNCMIG_TEST_POSTGRESQL_URL",
     "mariadb": "ASYNCMIG_TEST_MARIADB_URL",
 }
 REQUIRE_SERVERS = os.environ.get("ASYNCMIG_TEST_REQUIRE_SERVERS") == "1"
+# The suite's scratch databases are named asyncmig_t_<session>_<database>.
+PREFIX = "asyncmig_t_"
 
 T = TypeVar("T")
+
+_loop = LoopThread()
+_empties: dict[str, EmptyDatabases] = {}
 
 
 def server_url(kind: str) -> str:
@@ -50,12 +65,6 @@ def _run(fn: Callable[[], Awaitable[T]]) -> T:
     return box["value"]  # type: ignore[return-value]
 
 
-def _with_database(url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
 async def _admin(url: str, template: str, name: str) -> None:
     """Run `template` with ``{name}`` replaced by the quoted database name."""
     from sqlalchemy import text
@@ -70,16 +79,33 @@ async def _admin(url: str, template: str, name: str) -> None:
         await engine.dispose()
 
 
+def _empty_databases(kind: str, url: str) -> EmptyDatabases:
+    if kind not in _empties:
+        folder = Path(tempfile.gettempdir()) / f"asyncmig-tests-{os.getuid()}"
+        _empties[kind] = EmptyDatabases(url, folder=folder, prefix=PREFIX)
+    return _empties[kind]
+
+
 @contextmanager
 def scratch_database(kind: str) -> Iterator[str]:
-    """Create a uniquely named database on the server, yield its URL, drop it."""
-    admin_url = server_url(kind)
-    name = f"asyncmig_t_{uuid.uuid4().hex[:12]}"
-    _run(lambda: _admin(admin_url, "CREATE DATABASE {name}", name))
+    """A new empty database on the server, no other test's; dropped after (in the background)."""
+    empties = _empty_databases(kind, server_url(kind))
+    database = _loop.run(empties.take)
     try:
-        yield _with_database(admin_url, name)
+        yield database.url
     finally:
-        drop = "DROP DATABASE IF EXISTS {name}"
-        if kind == "postgresql":
-            drop += " WITH (FORCE)"
-        _run(lambda: _admin(admin_url, drop, name))
+
+        async def drop() -> None:
+            empties.drop_soon(database)
+
+        _loop.run(drop)
+
+
+def close() -> None:
+    """Drop the scratch databases made ahead and hand the last drops over (end of session)."""
+    try:
+        for empties in _empties.values():
+            _loop.run(empties.close)
+    finally:
+        _empties.clear()
+        _loop.close()

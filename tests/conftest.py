@@ -5,8 +5,9 @@ Server-backed tests take their URLs from the environment:
 - ``ASYNCMIG_TEST_POSTGRESQL_URL``, e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``
 - ``ASYNCMIG_TEST_MARIADB_URL``, e.g. ``mysql+aiomysql://root@127.0.0.1:3306/test``
 
-Each test gets a database of its own, created on that server and dropped
-afterwards, so tests (and test runs) never see each other's tables.  Without
+Each test gets a database of its own on that server, so tests (and test
+runs) never see each other's tables: the pytest plugin's ``EmptyDatabases``
+makes them ahead of the tests and drops them in the background.  Without
 a URL the test is skipped with the reason; with
 ``ASYNCMIG_TEST_REQUIRE_SERVERS=1`` (set by ``.ci/run``) it fails instead.
 """
@@ -45,6 +46,13 @@ def _no_blocking_in_event_loop() -> Iterator[None]:
 def sqlite_url(tmp_path: pytest.TempPathFactory) -> str:
     """A fresh SQLite file for this test."""
     return f"sqlite+aiosqlite:///{tmp_path}/test.db"  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_databases_end_with_the_session() -> Iterator[None]:
+    """At the session's end, drop the scratch databases made ahead that no test took."""
+    yield
+    _servers.close()
 
 
 @pytest.fixture
