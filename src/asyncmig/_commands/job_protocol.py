@@ -14,7 +14,7 @@ has finished, and ``{"fatal": message}`` if it cannot run at all.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._reports import DatabaseReport, StepReport
@@ -40,7 +40,6 @@ class Setup:
     concurrency: int | None = None
     fail_fast: bool = False
     lock: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,7 +54,6 @@ class Setup:
             "concurrency": self.concurrency,
             "fail_fast": self.fail_fast,
             "lock": self.lock,
-            "extra": self.extra,
         }
 
     @classmethod
