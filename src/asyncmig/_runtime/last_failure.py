@@ -1,15 +1,16 @@
-"""Each target's last failure, kept in the target: ``<version_table>_failure``.
+"""Each tenant's last failure, kept in the tenant: ``<version_table>_failure``.
 
-A fleet's ``current --summary`` says which targets failed last time and why,
+A fleet's ``current --summary`` says which tenants failed last time and why,
 whichever runner (process, pod) ran them, so the record lives beside the
-target's version table, in the target's own schema: at most one row, written
-by the runner that failed while it still holds the target's lock (so a runner
-that migrates the target after it never finds a stale row), and deleted by
-the next run that brings the target where it was asked to go.  Like the
-ledger, it exists only where ``ledger`` is on: an Alembic project run as it
-is keeps exactly Alembic's schema.  Writing it is best-effort and never
-replaces the target's own error.  Everything here is synchronous, for
-``run_sync``.
+tenant's version table, in the tenant's own schema: at most one row, written
+when a step failed, while the runner still holds the tenant's lock (so a
+runner that migrates it later never finds a stale row), and deleted by the
+next run that migrates it.  Only a step that ran and failed is recorded: bad
+input (an unknown revision, an edited script) leaves the schema as it was, and
+so does any failure on a plain database (its ledger's failed row says which
+step).  Like the ledger, it exists only where ``ledger`` is on.  Writing it is
+best-effort and never replaces the tenant's own error.  Everything here is
+synchronous, for ``run_sync``.
 """
 
 from __future__ import annotations
@@ -66,17 +67,18 @@ def _runner() -> str:
     return f"pid {os.getpid()} on {socket.gethostname()}"
 
 
-def record(
-    connection: Connection, table: Table, command: str, revision: str | None, error: str
-) -> None:
-    """Replace the target's last failure with this one (in the open transaction)."""
+def record(connection: Connection, table: Table, failure: dict[str, Any]) -> None:
+    """Replace the target's last failure (`failure`: command, revision, error) with this one.
+
+    In the open transaction.
+    """
     table.create(connection, checkfirst=True)
     connection.execute(table.delete())
     connection.execute(
         table.insert().values(
-            command=command,
-            revision=revision,
-            error=error[:_ERROR_WIDTH],
+            command=failure["command"],
+            revision=failure["revision"],
+            error=str(failure["error"])[:_ERROR_WIDTH],
             failed_at=datetime.now(UTC).replace(tzinfo=None),
             runner=_runner(),
         )

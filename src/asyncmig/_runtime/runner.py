@@ -490,16 +490,13 @@ class _Runner:
         """Run the migration; keep its failure in the target (or forget the last one)."""
         try:
             await _Migration(self, tc, setup, shared.graph, report).run()
-        except (AsyncmigError, SQLAlchemyError) as exc:
-            if self.config.ledger:
-                message = (
-                    str(in_schema(exc, tc.target.schema))
-                    if isinstance(exc, AsyncmigError)
-                    else str(database_error(tc.target.key, tc.target.database.masked_url, exc))
-                )
-                await self._keep_failure(tc, getattr(exc, "revision", None), message)
+        except MigrationFailed as exc:
+            # Only a tenant's step that ran and failed: bad input (an unknown revision, an
+            # edited script), and any failure on a plain database, leave the schema as it was.
+            if self.config.ledger and tc.target.schema is not None:
+                await self._keep_failure(tc, exc.revision, str(in_schema(exc, tc.target.schema)))
             raise
-        if self.config.ledger and report.steps:
+        if self.config.ledger and report.steps and tc.target.schema is not None:
             await self._keep_failure(tc, None, None)
 
     async def _keep_failure(
@@ -512,11 +509,12 @@ class _Runner:
                 if message is None:
                     await tc.conn.run_sync(_committed, tc, last_failure.clear, table)
                 else:
-                    command = self.request.command.replace("_", "-")
-                    revision = revision if isinstance(revision, str) else None
-                    await tc.conn.run_sync(
-                        _committed, tc, last_failure.record, table, command, revision, message
-                    )
+                    failure = {
+                        "command": self.request.command.replace("_", "-"),
+                        "revision": revision,
+                        "error": message,
+                    }
+                    await tc.conn.run_sync(_committed, tc, last_failure.record, table, failure)
             except Exception:
                 log.warning(
                     "database %r: its last failure could not be %s",
