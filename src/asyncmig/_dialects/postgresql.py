@@ -212,6 +212,11 @@ _NO_ROWS = re.compile(
 )
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _ROWCOUNT = re.compile(r"(?:UPDATE|DELETE|INSERT \d+) (\d+)")
+# The private parts of SQLAlchemy's asyncpg adapter that simple_query relies on.
+_ADAPTER_PARTS = frozenset(
+    {"_execute_mutex", "_transaction", "_start_transaction", "_connection", "_handle_exception"}
+)
+_CURSOR_PARTS = frozenset({"_rows", "_rowcount", "_description"})
 
 
 def simple_query(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
@@ -232,6 +237,8 @@ def simple_query(cursor: Any, statement: str, parameters: Any, context: Any) -> 
     adapted = getattr(cursor, "_adapt_connection", None)
     if adapted is None or getattr(cursor, "server_side", True):
         return False  # not SQLAlchemy's plain asyncpg cursor: its own way
+    if not _ADAPTER_PARTS.issubset(dir(adapted)) or not _CURSOR_PARTS.issubset(dir(cursor)):
+        return False  # a SQLAlchemy whose adapter is built otherwise: the prepared path
     await_only(_simple_query(cursor, adapted, statement))
     return True
 
