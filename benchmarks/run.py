@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
     parser.add_argument(
-        "--only", choices=("heads", "upgrade", "multidb", "floor"), help="run one benchmark"
+        "--only", choices=("heads", "upgrade", "multidb", "floor", "runners"), help="run one benchmark"
     )
     parser.add_argument("--postgresql-url", default=DEFAULT_POSTGRESQL, help="local server URL")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
@@ -301,6 +301,16 @@ def run_multidb(args: argparse.Namespace) -> int:
     return subprocess.run(command, check=False).returncode
 
 
+def run_runners(args: argparse.Namespace) -> int:
+    """Several runners on one tenant fleet (benchmarks/runners.py); its exit status."""
+    output = args.output.with_name(args.output.stem + "-runners.json")
+    command = [sys.executable, str(Path(__file__).with_name("runners.py")), "--output", str(output)]
+    if args.quick:
+        command += ["--repeat", "1"]
+    command += ["--postgresql-url", args.postgresql_url]
+    return subprocess.run(command, check=False).returncode
+
+
 def run_floor(args: argparse.Namespace) -> int:
     """The floor benchmark (benchmarks/floor.py) in its own process; its exit status."""
     output = args.output.with_name(args.output.stem + "-floor.json")
@@ -320,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_multidb(args)
     if args.only == "floor":
         return run_floor(args)
+    if args.only == "runners":
+        return run_runners(args)
     measurements: list[Measurement] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="asyncmig-bench-") as scratch:
@@ -355,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         status = max(status, run_floor(args))
     if args.only is None and not args.no_postgresql:
         status = max(status, run_multidb(args))
+        status = max(status, run_runners(args))
     return status
 
 
