@@ -42,7 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
     parser.add_argument(
-        "--only", choices=("heads", "upgrade", "multidb", "floor", "runners"), help="run one benchmark"
+        "--only",
+        choices=("heads", "upgrade", "multidb", "floor", "runners"),
+        help="run one benchmark",
     )
     parser.add_argument("--postgresql-url", default=DEFAULT_POSTGRESQL, help="local server URL")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
