@@ -112,7 +112,7 @@ async def test_multidb_failure_is_isolated(tmp_path: Path, sqlite_url: str) -> N
 
 
 async def test_fail_fast_cancels_the_rest(tmp_path: Path, sqlite_url: str) -> None:
-    """fail_fast cancels databases still waiting; they report `cancelled` at their last commit."""
+    """fail_fast stops the run: a database still waiting for its turn never starts."""
     bad = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/db.sqlite"
     config = write_project(
         tmp_path,
@@ -122,7 +122,7 @@ async def test_fail_fast_cancels_the_rest(tmp_path: Path, sqlite_url: str) -> No
     )
     report = await commands.upgrade(config, concurrency=1, fail_fast=True, raise_on_error=False)
     statuses = {db.database: db.status for db in report.databases}
-    assert statuses == {"bad": "failed", "later": "cancelled"}
+    assert statuses == {"bad": "failed", "later": "not-started"}
     assert "asyncmig_version" not in await tables(sqlite_url)
 
 
